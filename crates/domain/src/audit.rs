@@ -1,0 +1,213 @@
+//! Shop certification audits against the code of conduct.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{AuditId, ShopId};
+use crate::shop::CountryCode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum AuditKind {
+    Initial,
+    /// After the shop fixed the points of a failed audit; links to that audit.
+    ReAudit,
+    /// Random check of a certified shop.
+    SpotCheck,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum ChecklistStatus {
+    Open,
+    Pass,
+    Fail,
+    NotApplicable,
+}
+
+/// Reference to an evidence file or URL attached to a checklist item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum EvidenceRef {
+    /// A stored file, addressed by its SHA-256.
+    File {
+        sha256: String,
+        name: String,
+    },
+    Url {
+        url: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ChecklistItem {
+    pub criterion_id: String,
+    pub status: ChecklistStatus,
+    pub note: String,
+    pub evidence: Vec<EvidenceRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AuditCase {
+    pub id: AuditId,
+    pub shop_id: ShopId,
+    pub kind: AuditKind,
+    pub target_countries: Vec<CountryCode>,
+    pub items: Vec<ChecklistItem>,
+    /// The failed audit a re-audit follows up; `None` for other kinds.
+    pub previous_audit: Option<AuditId>,
+    pub due: DateTime<Utc>,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub version: i64,
+}
+
+/// What the checklist says about the shop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum AuditOutcome {
+    /// Some criteria are still open (or nothing applicable was checked).
+    Incomplete { open: Vec<String> },
+    /// At least one applicable criterion failed; each one is an improvement point.
+    ImprovementsRequired { failed: Vec<String> },
+    /// Every applicable criterion passed.
+    Certified,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuditError {
+    #[error("a re-audit must link to the audit it follows up")]
+    ReAuditWithoutPrevious,
+    #[error("only a re-audit links to a previous audit")]
+    PreviousOnNonReAudit,
+    #[error("criterion {0} appears more than once")]
+    DuplicateCriterion(String),
+    #[error("an audit needs at least one target country")]
+    NoTargetCountry,
+}
+
+impl AuditCase {
+    /// Structural rules that hold for every audit case.
+    pub fn validate(&self) -> Result<(), AuditError> {
+        match (self.kind, self.previous_audit) {
+            (AuditKind::ReAudit, None) => return Err(AuditError::ReAuditWithoutPrevious),
+            (AuditKind::Initial | AuditKind::SpotCheck, Some(_)) => {
+                return Err(AuditError::PreviousOnNonReAudit)
+            }
+            _ => {}
+        }
+        if self.target_countries.is_empty() {
+            return Err(AuditError::NoTargetCountry);
+        }
+        let mut ids: Vec<&str> = self.items.iter().map(|i| i.criterion_id.as_str()).collect();
+        ids.sort_unstable();
+        if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
+            return Err(AuditError::DuplicateCriterion(w[0].to_owned()));
+        }
+        Ok(())
+    }
+
+    /// Certified only when every applicable criterion passes.
+    pub fn outcome(&self) -> AuditOutcome {
+        let ids_with = |s: ChecklistStatus| -> Vec<String> {
+            self.items.iter().filter(|i| i.status == s).map(|i| i.criterion_id.clone()).collect()
+        };
+        let open = ids_with(ChecklistStatus::Open);
+        if !open.is_empty() {
+            return AuditOutcome::Incomplete { open };
+        }
+        let failed = ids_with(ChecklistStatus::Fail);
+        if !failed.is_empty() {
+            return AuditOutcome::ImprovementsRequired { failed };
+        }
+        if self.items.iter().any(|i| i.status == ChecklistStatus::Pass) {
+            AuditOutcome::Certified
+        } else {
+            // Nothing applicable was checked: certifying would be vacuous.
+            AuditOutcome::Incomplete { open: Vec::new() }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn item(id: &str, status: ChecklistStatus) -> ChecklistItem {
+        ChecklistItem { criterion_id: id.into(), status, note: String::new(), evidence: vec![] }
+    }
+
+    fn case(kind: AuditKind, items: Vec<ChecklistItem>) -> AuditCase {
+        AuditCase {
+            id: AuditId::new(),
+            shop_id: ShopId::new(),
+            kind,
+            target_countries: vec!["DE".parse().unwrap()],
+            items,
+            previous_audit: None,
+            due: DateTime::<Utc>::MIN_UTC,
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn outcome_table() {
+        use ChecklistStatus::*;
+        let c = case(AuditKind::Initial, vec![item("eu.imprint", Pass), item("de.impressum", NotApplicable)]);
+        assert_eq!(c.outcome(), AuditOutcome::Certified);
+        let c = case(AuditKind::Initial, vec![item("a", Pass), item("b", Fail), item("c", Fail)]);
+        assert_eq!(c.outcome(), AuditOutcome::ImprovementsRequired { failed: vec!["b".into(), "c".into()] });
+        let c = case(AuditKind::Initial, vec![item("a", Fail), item("b", Open)]);
+        assert_eq!(c.outcome(), AuditOutcome::Incomplete { open: vec!["b".into()] });
+        let c = case(AuditKind::Initial, vec![item("a", NotApplicable)]);
+        assert_eq!(c.outcome(), AuditOutcome::Incomplete { open: vec![] });
+        assert_eq!(case(AuditKind::Initial, vec![]).outcome(), AuditOutcome::Incomplete { open: vec![] });
+    }
+
+    #[test]
+    fn structure_rules() {
+        let mut c = case(AuditKind::ReAudit, vec![]);
+        assert_eq!(c.validate(), Err(AuditError::ReAuditWithoutPrevious));
+        c.previous_audit = Some(AuditId::new());
+        assert_eq!(c.validate(), Ok(()));
+        c.kind = AuditKind::SpotCheck;
+        assert_eq!(c.validate(), Err(AuditError::PreviousOnNonReAudit));
+        let mut c = case(
+            AuditKind::Initial,
+            vec![item("a", ChecklistStatus::Pass), item("a", ChecklistStatus::Fail)],
+        );
+        assert_eq!(c.validate(), Err(AuditError::DuplicateCriterion("a".into())));
+        c.items.pop();
+        c.target_countries.clear();
+        assert_eq!(c.validate(), Err(AuditError::NoTargetCountry));
+    }
+
+    fn any_status() -> impl Strategy<Value = ChecklistStatus> {
+        prop_oneof![
+            Just(ChecklistStatus::Open),
+            Just(ChecklistStatus::Pass),
+            Just(ChecklistStatus::Fail),
+            Just(ChecklistStatus::NotApplicable),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn certified_iff_all_applicable_pass(statuses in proptest::collection::vec(any_status(), 0..30)) {
+            let items = statuses.iter().enumerate().map(|(i, s)| item(&format!("c{i}"), *s)).collect();
+            let c = case(AuditKind::Initial, items);
+            let applicable: Vec<_> = statuses.iter().filter(|s| **s != ChecklistStatus::NotApplicable).collect();
+            let all_pass = !applicable.is_empty() && applicable.iter().all(|s| **s == ChecklistStatus::Pass);
+            prop_assert_eq!(c.outcome() == AuditOutcome::Certified, all_pass);
+            if let AuditOutcome::ImprovementsRequired { failed } = c.outcome() {
+                prop_assert_eq!(failed.len(), statuses.iter().filter(|s| **s == ChecklistStatus::Fail).count());
+            }
+        }
+    }
+}

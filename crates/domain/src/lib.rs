@@ -1,0 +1,24 @@
+//! The rules of Trustdesk's world: shops, reviews and their lifecycle, the shop
+//! rating, certification audits and consumer disputes.
+//!
+//! This crate does no I/O (no files, network, database or UI). Everything here is
+//! a value plus the rules over it, so the workstation, the central service and the
+//! tests all apply exactly the same rules.
+
+pub mod audit;
+pub mod decision;
+pub mod dispute;
+pub mod ids;
+pub mod lifecycle;
+pub mod rating;
+pub mod review;
+pub mod shop;
+
+pub use audit::{AuditCase, AuditKind, AuditOutcome, ChecklistItem, ChecklistStatus};
+pub use decision::{DecisionError, DecisionInput, Grounds, ReviewDecision};
+pub use dispute::{DisputeCase, DisputeDecision, DisputeStage, Money};
+pub use ids::{AuditId, DecisionId, DisputeId, MessageId, ReviewId, ShopId};
+pub use lifecycle::{ArmCategory, RejectionReason, ReviewAction, ReviewStatus, TransitionError};
+pub use rating::{RatingLabel, ShopRating};
+pub use review::{Review, ReviewSource, Stars};
+pub use shop::{CountryCode, Industry, LanguageCode, Shop};

@@ -1,0 +1,96 @@
+//! Store benchmarks: recording one decision (durable commit) and bulk-loading
+//! 100,000 reviews. Besides criterion's estimates, prints p50/p99 of single
+//! decisions, since tail latency is what a moderator feels.
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use criterion::{criterion_group, criterion_main, Criterion};
+use trustdesk_domain::decision::Grounds;
+use trustdesk_domain::{Review, ReviewAction, ReviewStatus, Shop};
+use trustdesk_store::{demo, NewDecision, Store};
+
+fn pending_data(n: usize) -> (Vec<Shop>, Vec<Review>) {
+    let (shops, mut reviews) = demo::generate(1, n, Utc::now());
+    for r in &mut reviews {
+        r.status = ReviewStatus::Pending;
+    }
+    (shops, reviews)
+}
+
+async fn seeded(dir: &std::path::Path, shops: &[Shop], reviews: &[Review]) -> Store {
+    let s = Store::open(&dir.join("bench.db")).await.unwrap();
+    s.upsert_shops(shops).await.unwrap();
+    s.upsert_reviews(reviews).await.unwrap();
+    s
+}
+
+fn publish(r: &Review) -> NewDecision {
+    NewDecision {
+        review_id: r.id,
+        action: ReviewAction::Publish,
+        grounds: Grounds::default(),
+        decided_by: "bench".into(),
+    }
+}
+
+fn record_decision(c: &mut Criterion) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (shops, reviews) = pending_data(60_000);
+    let dir = tempfile::tempdir().unwrap();
+    let store = rt.block_on(seeded(dir.path(), &shops, &reviews));
+    let mut next = reviews.iter();
+
+    // Percentiles over individual calls.
+    let mut lat: Vec<Duration> = (0..2000)
+        .map(|_| {
+            let r = next.next().unwrap();
+            let t = Instant::now();
+            rt.block_on(store.record_decision(publish(r), Utc::now())).unwrap();
+            t.elapsed()
+        })
+        .collect();
+    lat.sort();
+    let pct = |p: f64| lat[((lat.len() as f64 - 1.0) * p) as usize];
+    println!(
+        "record_decision over {} calls: p50 {:?}, p99 {:?}, max {:?}",
+        lat.len(),
+        pct(0.50),
+        pct(0.99),
+        lat[lat.len() - 1]
+    );
+
+    let mut g = c.benchmark_group("store");
+    g.sample_size(30).measurement_time(Duration::from_secs(5));
+    g.bench_function("record_decision", |b| {
+        b.iter(|| {
+            let r = next.next().expect("enough pending reviews for the bench");
+            rt.block_on(store.record_decision(publish(r), Utc::now())).unwrap()
+        })
+    });
+    g.finish();
+}
+
+fn bulk_load(c: &mut Criterion) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (shops, reviews) = pending_data(100_000);
+    let mut g = c.benchmark_group("store");
+    g.sample_size(10).measurement_time(Duration::from_secs(30));
+    g.bench_function("bulk_load_100k_reviews", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let dir = tempfile::tempdir().unwrap();
+                let t = Instant::now();
+                let s = rt.block_on(seeded(dir.path(), &shops, &reviews));
+                total += t.elapsed();
+                rt.block_on(s.close());
+            }
+            total
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, record_decision, bulk_load);
+criterion_main!(benches);

@@ -1,0 +1,84 @@
+//! Row decoding and the overlay query.
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use serde::Serialize;
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+use trustdesk_domain::{Review, ReviewStatus, Stars};
+
+use crate::{parse_code, parse_id, StoreError};
+
+/// Server copy joined with the newest pending local decision's status.
+pub(crate) const OVERLAY_SELECT: &str = "
+    SELECT r.*, s.name AS shop_name,
+      (SELECT o.local_status FROM outbox o WHERE o.entity_id = r.id ORDER BY o.seq DESC LIMIT 1) AS local_status,
+      (SELECT o.local_state FROM outbox o WHERE o.entity_id = r.id ORDER BY o.seq DESC LIMIT 1) AS local_state,
+      (SELECT COUNT(*) FROM outbox o WHERE o.entity_id = r.id) AS pending_decisions
+    FROM reviews r JOIN shops s ON s.id = r.shop_id";
+
+/// Just the states, for counting.
+pub(crate) const OVERLAY_STATES: &str = "
+    SELECT r.state,
+      (SELECT o.local_state FROM outbox o WHERE o.entity_id = r.id ORDER BY o.seq DESC LIMIT 1) AS local_state
+    FROM reviews r";
+
+/// A review as the user sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewView {
+    /// The server's copy.
+    pub review: Review,
+    pub shop_name: String,
+    /// The server status with pending local decisions applied.
+    pub effective_status: ReviewStatus,
+    /// Local decisions on this review not yet acknowledged by the server.
+    pub pending_decisions: u32,
+}
+
+/// Fixed-width UTC timestamp, so text order equals time order.
+pub(crate) fn time_key(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+pub(crate) fn enum_code<T: Serialize>(v: &T) -> Result<String, StoreError> {
+    match serde_json::to_value(v)? {
+        serde_json::Value::String(s) => Ok(s),
+        other => Err(StoreError::Corrupt(format!("not a unit enum: {other}"))),
+    }
+}
+
+pub(crate) fn review_view(row: &SqliteRow) -> Result<ReviewView, StoreError> {
+    let status: ReviewStatus = serde_json::from_str(row.try_get("status")?)?;
+    let local: Option<&str> = row.try_get("local_status")?;
+    let effective_status = match local {
+        Some(s) => serde_json::from_str(s)?,
+        None => status,
+    };
+    let stars: i64 = row.try_get("stars")?;
+    let submitted: &str = row.try_get("submitted_at")?;
+    let experience: &str = row.try_get("experience_date")?;
+    let review = Review {
+        id: parse_id(row.try_get("id")?)?,
+        shop_id: parse_id(row.try_get("shop_id")?)?,
+        order_reference: row.try_get("order_reference")?,
+        reviewer_reference: row.try_get("reviewer_reference")?,
+        stars: Stars::try_from(stars).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        text: row.try_get("text")?,
+        language: parse_id(row.try_get("language")?)?,
+        experience_date: NaiveDate::parse_from_str(experience, "%Y-%m-%d")
+            .map_err(|e| StoreError::Corrupt(format!("experience_date {experience:?}: {e}")))?,
+        submitted_at: DateTime::parse_from_rfc3339(submitted)
+            .map_err(|e| StoreError::Corrupt(format!("submitted_at {submitted:?}: {e}")))?
+            .with_timezone(&Utc),
+        source: parse_code(row.try_get("source")?)?,
+        status,
+        flags: serde_json::from_str(row.try_get("flags")?)?,
+        version: row.try_get("version")?,
+    };
+    let pending: i64 = row.try_get("pending_decisions")?;
+    Ok(ReviewView {
+        review,
+        shop_name: row.try_get("shop_name")?,
+        effective_status,
+        pending_decisions: pending as u32,
+    })
+}

@@ -1,0 +1,41 @@
+//! The desktop shell. Commands are thin adapters over the core crates: they parse
+//! the request, call one core function and map the result to a transport type.
+//! One module per domain; transport types live in `dto`.
+
+mod dto;
+mod error;
+mod reviews;
+mod state;
+
+use tauri::Manager;
+
+pub use dto::*;
+pub use error::IpcError;
+
+/// Environment variable that overrides the data directory (tests, demos).
+pub const DATA_DIR_ENV: &str = "TRUSTDESK_DATA_DIR";
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+
+    tauri::Builder::default()
+        .setup(|app| {
+            let dir = match std::env::var_os(DATA_DIR_ENV) {
+                Some(d) => std::path::PathBuf::from(d),
+                None => app.path().app_data_dir()?,
+            };
+            let opened = tauri::async_runtime::block_on(state::AppState::open(&dir));
+            if let Err(e) = &opened {
+                tracing::error!(code = %e.code, "cannot open the local store: {}", e.message);
+            }
+            app.manage(opened);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![reviews::store_info, reviews::list_reviews])
+        .run(tauri::generate_context!())
+        .expect("error while running the Trustdesk application");
+}

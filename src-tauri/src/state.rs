@@ -1,0 +1,23 @@
+use std::path::Path;
+
+use trustdesk_store::Store;
+
+use crate::IpcError;
+
+/// File name of the local store inside the data directory.
+pub const STORE_FILE: &str = "trustdesk.db";
+
+pub struct AppState {
+    pub store: Store,
+}
+
+impl AppState {
+    pub async fn open(data_dir: &Path) -> Result<AppState, IpcError> {
+        let store = Store::open(&data_dir.join(STORE_FILE)).await?;
+        tracing::info!(path = %store.path().display(), "local store open");
+        Ok(AppState { store })
+    }
+}
+
+/// What commands receive: the store, or the reason it could not be opened.
+pub type Opened = Result<AppState, IpcError>;

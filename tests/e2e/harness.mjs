@@ -1,0 +1,65 @@
+// Starts tauri-driver and a WebDriver session on the real app binary.
+// Environment (set by `cargo xtask test`): TRUSTDESK_APP (binary), TRUSTDESK_DATA_DIR
+// (seeded store; reaches the app through tauri-driver and WebKitWebDriver).
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { remote } from 'webdriverio';
+
+const PORT = 4444;
+
+function waitForPort(port, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const sock = net.connect(port, '127.0.0.1');
+      sock.once('connect', () => {
+        sock.end();
+        resolve();
+      });
+      sock.once('error', () => {
+        sock.destroy();
+        if (Date.now() > deadline) reject(new Error(`port ${port} did not open`));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
+
+export async function startApp() {
+  const application = process.env.TRUSTDESK_APP;
+  if (!application) throw new Error('TRUSTDESK_APP is not set; run through `cargo xtask test`');
+  const driver = spawn('tauri-driver', ['--port', String(PORT)], { stdio: ['ignore', 'inherit', 'inherit'] });
+  await waitForPort(PORT, 15000);
+  const browser = await remote({
+    hostname: '127.0.0.1',
+    port: PORT,
+    logLevel: 'warn',
+    capabilities: { 'tauri:options': { application } },
+  });
+  return {
+    browser,
+    async stop() {
+      try {
+        await browser.deleteSession();
+      } finally {
+        driver.kill();
+      }
+    },
+  };
+}
+
+export function expected() {
+  return JSON.parse(process.env.TRUSTDESK_E2E_EXPECT ?? '{}');
+}
+
+export async function screenshot(browser, name) {
+  const dir = process.env.TRUSTDESK_E2E_OUT;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  // A fresh frame needs a moment after the last change.
+  await new Promise((r) => setTimeout(r, 1000));
+  await browser.saveScreenshot(path.join(dir, `${name}.png`));
+}

@@ -1,0 +1,34 @@
+// Typed wrappers over the app's IPC commands. The types come from Rust (bindings/).
+import { invoke } from '@tauri-apps/api/core';
+import type { IpcError } from './bindings/IpcError';
+import type { ReviewListQuery } from './bindings/ReviewListQuery';
+import type { ReviewPage } from './bindings/ReviewPage';
+import type { StoreInfo } from './bindings/StoreInfo';
+
+export function isIpcError(e: unknown): e is IpcError {
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as IpcError).code === 'string' &&
+    typeof (e as IpcError).message === 'string'
+  );
+}
+
+/** Normalises anything thrown by `invoke` into the `{code, message}` shape. */
+export function toIpcError(e: unknown): IpcError {
+  if (isIpcError(e)) return e;
+  return { code: 'ipc', message: e instanceof Error ? e.message : String(e) };
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw toIpcError(e);
+  }
+}
+
+export const api = {
+  storeInfo: () => call<StoreInfo>('store_info'),
+  listReviews: (query: ReviewListQuery) => call<ReviewPage>('list_reviews', { query }),
+};

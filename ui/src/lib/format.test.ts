@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { experienceNote, formatDate, sourceLabel, starsText, statusLabel } from './format';
+
+describe('format', () => {
+  it('labels every status', () => {
+    expect(statusLabel({ state: 'pending' })).toBe('Pending');
+    expect(statusLabel({ state: 'rejected', reason: 'personal_data' })).toBe('Rejected: personal data');
+    expect(statusLabel({ state: 'evidence_requested', deadline: '2026-12-10T10:00:00Z' })).toBe(
+      'Evidence requested (due 2026-12-10)',
+    );
+    expect(statusLabel({ state: 'deleted', cause: 'deadline_passed' })).toBe('Deleted: deadline passed');
+    expect(statusLabel({ state: 'deleted', cause: 'evidence_refused' })).toBe('Deleted: evidence refused');
+  });
+
+  it('labels imported reviews', () => {
+    expect(sourceLabel('imported')).toBe('Imported');
+    expect(sourceLabel('direct_double_opt_in')).toBe('Direct (double opt-in)');
+  });
+
+  it('draws stars and clamps out-of-range input', () => {
+    expect(starsText(4)).toBe('★★★★☆');
+    expect(starsText(0)).toBe('☆☆☆☆☆');
+    expect(starsText(9)).toBe('★★★★★');
+  });
+
+  it('formats dates and leaves garbage alone', () => {
+    expect(formatDate('2026-11-26T23:59:59.123456Z')).toBe('2026-11-26');
+    expect(formatDate('2026-11-26')).toBe('2026-11-26');
+    expect(formatDate('<b>x</b>')).toBe('<b>x</b>');
+  });
+
+  it('explains the 6-month rule', () => {
+    expect(experienceNote({ result: 'ok' })).toBeNull();
+    expect(experienceNote({ result: 'too_old', earliest_allowed: '2026-05-26' })).toContain('2026-05-26');
+    expect(experienceNote({ result: 'in_future' })).toContain('after submission');
+  });
+});

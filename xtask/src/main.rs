@@ -1,0 +1,175 @@
+//! `cargo xtask <command>`: the project's automation, in Rust so it runs the same
+//! everywhere. See README.md for the two commands that matter: `demo` and `test`.
+
+mod deps;
+mod seed;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+
+/// The app's bundle identifier; its data directory is named after it.
+pub const APP_IDENTIFIER: &str = "eu.trustdesk.workstation";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let cmd = args.first().map(String::as_str).unwrap_or("help");
+    let rest = &args[args.len().min(1)..];
+    match cmd {
+        "test" => test(),
+        "demo" => demo(),
+        "seed-local" => seed::seed_local(rest).map(|_| ()),
+        "build-app" => build_app(),
+        "bindings" => {
+            run(cargo().args(["test", "-p", "trustdesk", "--lib", "bindings"]).env("UPDATE_BINDINGS", "1"))
+        }
+        "bench" => bench(rest),
+        "deps" => deps::ensure(),
+        "help" | "--help" | "-h" => {
+            println!("{HELP}");
+            Ok(())
+        }
+        other => bail!("unknown command {other:?}\n\n{HELP}"),
+    }
+}
+
+const HELP: &str = "\
+cargo xtask <command>
+
+  demo        set everything up and open the app on seeded demo data
+  test        every check and test: fmt, clippy, Rust tests, UI check/lint/tests, end-to-end
+  seed-local  [--data-dir DIR] [--count N] [--e2e]  fill a local store with demo reviews
+  build-app   build the UI and the app binary with the UI embedded
+  bindings    regenerate the UI's TypeScript types from the Rust types
+  bench       run the criterion benchmarks (extra args go to criterion)
+  deps        install missing system packages, tauri-driver and npm packages";
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+pub fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+pub fn npm(dir: &str) -> Command {
+    let mut c = Command::new("npm");
+    c.current_dir(root().join(dir));
+    c
+}
+
+/// Runs a command, echoing it, and fails with its exit status.
+pub fn run(cmd: &mut Command) -> Result<()> {
+    let shown = format!("{cmd:?}");
+    eprintln!("$ {shown}");
+    let status = cmd.status().with_context(|| format!("cannot start {shown}"))?;
+    if !status.success() {
+        bail!("{shown} failed with {status}");
+    }
+    Ok(())
+}
+
+fn step(name: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {
+    eprintln!("\n==> {name}");
+    let t = Instant::now();
+    f().with_context(|| format!("step `{name}` failed"))?;
+    eprintln!("==> {name}: ok ({:.1} s)", t.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Path of the debug app binary with the UI embedded.
+pub fn app_binary() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
+    target.join("debug").join(if cfg!(windows) { "trustdesk.exe" } else { "trustdesk" })
+}
+
+fn build_app() -> Result<()> {
+    run(npm("ui").arg("run").arg("build"))?;
+    // A debug build with the UI embedded: much faster to build than release and
+    // enough for the demo and the end-to-end tests.
+    run(cargo().args(["build", "-p", "trustdesk", "--features", "custom-protocol"]))
+}
+
+fn test() -> Result<()> {
+    let t = Instant::now();
+    step("dependencies", deps::ensure)?;
+    step("rustfmt", || run(cargo().args(["fmt", "--all", "--", "--check"])))?;
+    step("ui type check", || run(npm("ui").args(["run", "check"])))?;
+    step("ui lint", || run(npm("ui").args(["run", "lint"])))?;
+    step("ui unit tests", || run(npm("ui").args(["test"])))?;
+    // Built first: the Tauri crate's build script wants the UI bundle to exist.
+    step("app build", build_app)?;
+    step("clippy", || run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])))?;
+    step("rust tests", || run(cargo().args(["test", "--workspace"])))?;
+    step("end-to-end tests", e2e)?;
+    eprintln!("\nall checks passed in {:.0} s", t.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Runs the WebDriver tests against the real app window under Xvfb, with a
+/// throwaway HOME and data directory so no real user data is touched.
+fn e2e() -> Result<()> {
+    let tmp = root().join("target/e2e");
+    let _ = std::fs::remove_dir_all(&tmp);
+    let data = tmp.join("data");
+    std::fs::create_dir_all(&data)?;
+    let summary = seed::seed_local(&[
+        "--data-dir".into(),
+        data.display().to_string(),
+        "--count".into(),
+        "300".into(),
+        "--e2e".into(),
+    ])?;
+    let home = tmp.join("home");
+    std::fs::create_dir_all(&home)?;
+    let mut cmd = Command::new("xvfb-run");
+    cmd.current_dir(root().join("tests/e2e"))
+        .args([
+            "-a",
+            "-s",
+            "-screen 0 1280x800x24 -nolisten tcp",
+            "dbus-run-session",
+            "--",
+            "node",
+            "--test",
+            "--test-concurrency=1",
+        ])
+        .env("HOME", &home)
+        .env("XDG_DATA_HOME", home.join(".local/share"))
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_CACHE_HOME", home.join(".cache"))
+        .env("TRUSTDESK_DATA_DIR", &data)
+        .env("TRUSTDESK_APP", app_binary())
+        .env("TRUSTDESK_E2E_EXPECT", summary.to_string())
+        .env("TRUSTDESK_E2E_OUT", root().join("tests/e2e/out"))
+        .env("PATH", deps::path_with_cargo_bin());
+    run(&mut cmd)
+}
+
+fn demo() -> Result<()> {
+    deps::ensure()?;
+    let dir = seed::default_data_dir()?;
+    if !dir.join("trustdesk.db").exists() {
+        seed::seed_local(&["--data-dir".into(), dir.display().to_string(), "--count".into(), "600".into()])?;
+    } else {
+        eprintln!("using the existing local store in {}", dir.display());
+    }
+    build_app()?;
+    let mut app = Command::new(app_binary());
+    app.env("TRUSTDESK_DATA_DIR", &dir);
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        eprintln!("no display found: starting the app under xvfb-run (set DISPLAY to see it)");
+        let mut x = Command::new("xvfb-run");
+        x.args(["-a", "dbus-run-session", "--"]).arg(app_binary()).env("TRUSTDESK_DATA_DIR", &dir);
+        return run(&mut x);
+    }
+    run(&mut app)
+}
+
+fn bench(extra: &[String]) -> Result<()> {
+    run(cargo().args(["bench", "-p", "trustdesk-store", "--bench", "store", "--"]).args(extra))
+}
