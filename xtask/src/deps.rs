@@ -90,7 +90,8 @@ pub fn ensure() -> Result<()> {
         let installed = std::fs::metadata(root().join(dir).join("node_modules/.package-lock.json"))
             .and_then(|m| m.modified())
             .ok();
-        let wanted = std::fs::metadata(root().join(dir).join("package-lock.json")).and_then(|m| m.modified())?;
+        let wanted =
+            std::fs::metadata(root().join(dir).join("package-lock.json")).and_then(|m| m.modified())?;
         if installed.is_none_or(|i| i < wanted) {
             run(npm(dir).args(["ci", "--no-audit", "--no-fund"]))?;
         }
