@@ -1,9 +1,14 @@
 fn main() {
     // Registering the commands in the app manifest makes Tauri generate one
     // permission per command; capabilities/default.json grants them explicitly.
-    tauri_build::try_build(
-        tauri_build::Attributes::new()
-            .app_manifest(tauri_build::AppManifest::new().commands(&["store_info", "list_reviews"])),
-    )
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
+        tauri_build::AppManifest::new().commands(&[
+            "store_info",
+            "list_reviews",
+            "queue_counts",
+            "decide_review",
+            "undo_decision",
+        ]),
+    ))
     .expect("tauri build script");
 }

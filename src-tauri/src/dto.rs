@@ -1,11 +1,11 @@
 //! Transport types of the IPC boundary. The UI's TypeScript declarations are
-//! generated from these (see `bindings` test); ids cross as strings.
+//! generated from these (see the `bindings` test); ids cross as strings.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use trustdesk_domain::review::{ExperienceCheck, ReviewFlags};
-use trustdesk_domain::{ReviewSource, ReviewStatus};
-use trustdesk_store::ReviewView;
+use trustdesk_domain::{Industry, RejectionReason, ReviewAction, ReviewSource, ReviewStatus};
+use trustdesk_store::{FlagFilter, ReviewView, Sort};
 use ts_rs::TS;
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -13,15 +13,54 @@ pub struct StoreInfo {
     pub path: String,
     #[ts(type = "number")]
     pub review_count: u64,
+    /// Who local decisions are recorded as (until sign-in arrives with sync).
+    pub user: String,
 }
 
+/// Mirrors the store's queue filter; absent fields do not filter.
 #[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
 pub struct ReviewListQuery {
-    /// Effective state to show (`pending`, `published`, ...); all when absent.
     #[ts(optional)]
     pub state: Option<String>,
+    #[ts(optional)]
+    pub shop_id: Option<String>,
+    #[ts(optional)]
+    pub language: Option<String>,
+    #[ts(optional)]
+    pub stars: Option<Vec<u8>>,
+    #[ts(optional)]
+    pub source: Option<String>,
+    #[ts(optional, as = "Option<QueueFlag>")]
+    pub flag: Option<FlagFilter>,
+    #[ts(optional)]
+    pub search: Option<String>,
+    #[ts(optional, as = "Option<QueueSort>")]
+    pub sort: Option<Sort>,
     pub offset: u32,
     pub limit: u32,
+}
+
+/// TypeScript mirror of [`FlagFilter`] (the store crate stays free of ts-rs).
+#[derive(TS)]
+#[allow(dead_code)]
+#[ts(rename_all = "snake_case")]
+pub enum QueueFlag {
+    ShopFlagged,
+    SuspectedFake,
+    EvidenceReceived,
+    DeadlinePassed,
+}
+
+/// TypeScript mirror of [`Sort`].
+#[derive(TS)]
+#[allow(dead_code)]
+#[ts(rename_all = "snake_case")]
+pub enum QueueSort {
+    Newest,
+    Oldest,
+    StarsAscending,
+    StarsDescending,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -29,6 +68,8 @@ pub struct ReviewRow {
     pub id: String,
     pub shop_id: String,
     pub shop_name: String,
+    pub shop_industries: Vec<Industry>,
+    pub shop_arm_enabled: bool,
     pub stars: u8,
     pub text: String,
     pub language: String,
@@ -41,6 +82,10 @@ pub struct ReviewRow {
     /// What the user sees: server status with pending local decisions applied.
     pub status: ReviewStatus,
     pub pending_decisions: u32,
+    /// The decision an undo would take back, while it is not synced.
+    pub undoable_decision: Option<String>,
+    /// Reasons that may be chosen for this review's shop, in display order.
+    pub allowed_reasons: Vec<RejectionReason>,
     pub flags: ReviewFlags,
 }
 
@@ -51,14 +96,36 @@ pub struct ReviewPage {
     pub total: u64,
 }
 
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct StateCount {
+    pub state: String,
+    #[ts(type = "number")]
+    pub count: u64,
+}
+
+/// A moderator's decision on one review.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct DecideRequest {
+    pub review_id: String,
+    pub action: ReviewAction,
+    /// Facts in the moderator's words; required when refusing evidence.
+    #[serde(default)]
+    #[ts(optional)]
+    pub facts: Option<String>,
+}
+
 impl From<ReviewView> for ReviewRow {
     fn from(v: ReviewView) -> Self {
         let experience_check = v.review.experience_check();
+        let allowed_reasons = v.shop.rejection_reasons();
         let r = v.review;
         ReviewRow {
             id: r.id.to_string(),
             shop_id: r.shop_id.to_string(),
-            shop_name: v.shop_name,
+            shop_name: v.shop.name,
+            shop_industries: v.shop.industries,
+            shop_arm_enabled: v.shop.arm_enabled,
             stars: r.stars.get(),
             text: r.text,
             language: r.language.to_string(),
@@ -69,6 +136,8 @@ impl From<ReviewView> for ReviewRow {
             server_status: r.status,
             status: v.effective_status,
             pending_decisions: v.pending_decisions,
+            undoable_decision: v.newest_local_decision.map(|d| d.to_string()),
+            allowed_reasons,
             flags: r.flags,
         }
     }
@@ -87,6 +156,8 @@ mod bindings {
         StoreInfo::export_all_to(dir).unwrap();
         ReviewListQuery::export_all_to(dir).unwrap();
         ReviewPage::export_all_to(dir).unwrap();
+        StateCount::export_all_to(dir).unwrap();
+        DecideRequest::export_all_to(dir).unwrap();
         IpcError::export_all_to(dir).unwrap();
     }
 
@@ -125,6 +196,27 @@ mod bindings {
         );
         for (w, h) in want.iter().zip(&have) {
             assert_eq!(w.1, h.1, "{} is out of date; run `cargo xtask bindings`", w.0);
+        }
+    }
+
+    #[test]
+    fn queue_mirrors_match_the_store_enums() {
+        // The TS mirrors must name exactly the store's serde codes.
+        let flags = [
+            FlagFilter::ShopFlagged,
+            FlagFilter::SuspectedFake,
+            FlagFilter::EvidenceReceived,
+            FlagFilter::DeadlinePassed,
+        ];
+        let decl = QueueFlag::decl();
+        for f in flags {
+            let code = serde_json::to_string(&f).unwrap();
+            assert!(decl.contains(&code), "{decl} lacks {code}");
+        }
+        let decl = QueueSort::decl();
+        for s in [Sort::Newest, Sort::Oldest, Sort::StarsAscending, Sort::StarsDescending] {
+            let code = serde_json::to_string(&s).unwrap();
+            assert!(decl.contains(&code), "{decl} lacks {code}");
         }
     }
 }

@@ -35,7 +35,13 @@ pub fn run() {
             app.manage(opened);
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![reviews::store_info, reviews::list_reviews])
+        .invoke_handler(tauri::generate_handler![
+            reviews::store_info,
+            reviews::list_reviews,
+            reviews::queue_counts,
+            reviews::decide_review,
+            reviews::undo_decision
+        ])
         .run(tauri::generate_context!())
         .expect("error while running the Trustdesk application");
 }

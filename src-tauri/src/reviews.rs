@@ -1,28 +1,85 @@
-//! Review commands.
+//! Review commands: the moderation queue.
 
+use chrono::Utc;
 use tauri::State;
-use trustdesk_store::ReviewQuery;
+use trustdesk_domain::decision::Grounds;
+use trustdesk_domain::{DecisionId, ReviewAction, ReviewId};
+use trustdesk_store::{NewDecision, ReviewQuery};
 
-use crate::dto::{ReviewListQuery, ReviewPage, StoreInfo};
-use crate::state::Opened;
+use crate::dto::{DecideRequest, ReviewListQuery, ReviewPage, ReviewRow, StateCount, StoreInfo};
+use crate::state::{AppState, Opened};
 use crate::IpcError;
 
-fn opened<'a>(state: &'a State<'_, Opened>) -> Result<&'a crate::state::AppState, IpcError> {
+fn opened<'a>(state: &'a State<'_, Opened>) -> Result<&'a AppState, IpcError> {
     state.inner().as_ref().map_err(Clone::clone)
+}
+
+fn parse<T: std::str::FromStr>(what: &str, s: &str) -> Result<T, IpcError> {
+    s.parse().map_err(|_| IpcError::new("bad_request", format!("{what} is not a valid id")))
 }
 
 #[tauri::command]
 pub async fn store_info(state: State<'_, Opened>) -> Result<StoreInfo, IpcError> {
     let s = opened(&state)?;
-    Ok(StoreInfo { path: s.store.path().display().to_string(), review_count: s.store.review_count().await? })
+    Ok(StoreInfo {
+        path: s.store.path().display().to_string(),
+        review_count: s.store.review_count().await?,
+        user: s.user.clone(),
+    })
 }
 
 #[tauri::command]
 pub async fn list_reviews(state: State<'_, Opened>, query: ReviewListQuery) -> Result<ReviewPage, IpcError> {
     let s = opened(&state)?;
-    let page = s
-        .store
-        .list_reviews(&ReviewQuery { state: query.state, offset: query.offset, limit: query.limit })
-        .await?;
+    let q = ReviewQuery {
+        state: query.state,
+        shop_id: query.shop_id,
+        language: query.language,
+        stars: query.stars.unwrap_or_default(),
+        source: query.source,
+        flag: query.flag,
+        search: query.search,
+        sort: query.sort.unwrap_or_default(),
+        offset: query.offset,
+        limit: query.limit,
+    };
+    let page = s.store.list_reviews(&q, Utc::now()).await?;
     Ok(ReviewPage { items: page.items.into_iter().map(Into::into).collect(), total: page.total })
+}
+
+#[tauri::command]
+pub async fn queue_counts(state: State<'_, Opened>) -> Result<Vec<StateCount>, IpcError> {
+    let s = opened(&state)?;
+    Ok(s.store.state_counts().await?.into_iter().map(|(state, count)| StateCount { state, count }).collect())
+}
+
+/// Records a decision durably and returns the review as the user now sees it.
+#[tauri::command]
+pub async fn decide_review(state: State<'_, Opened>, request: DecideRequest) -> Result<ReviewRow, IpcError> {
+    let s = opened(&state)?;
+    let review_id: ReviewId = parse("review_id", &request.review_id)?;
+    // Evidence arrives from the reviewer and deadlines expire by the clock: those
+    // transitions come from the server, never from a moderator's key press.
+    if matches!(request.action, ReviewAction::ReceiveEvidence | ReviewAction::ExpireDeadline) {
+        return Err(IpcError::new(
+            "bad_request",
+            format!("{} is not a moderator's decision", request.action.name()),
+        ));
+    }
+    let grounds = Grounds { facts: request.facts.unwrap_or_default(), ..Grounds::default() };
+    s.store
+        .record_decision(
+            NewDecision { review_id, action: request.action, grounds, decided_by: s.user.clone() },
+            Utc::now(),
+        )
+        .await?;
+    Ok(s.store.get_review(review_id).await?.into())
+}
+
+#[tauri::command]
+pub async fn undo_decision(state: State<'_, Opened>, decision_id: String) -> Result<ReviewRow, IpcError> {
+    let s = opened(&state)?;
+    let id: DecisionId = parse("decision_id", &decision_id)?;
+    let d = s.store.undo_decision(id, &s.user, Utc::now()).await?;
+    Ok(s.store.get_review(d.review_id).await?.into())
 }

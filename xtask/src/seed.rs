@@ -48,11 +48,14 @@ pub fn seed_local(args: &[String]) -> Result<serde_json::Value> {
         store.upsert_reviews(&reviews).await?;
         let total = store.review_count().await?;
         let newest_pending = store
-            .list_reviews(&trustdesk_store::ReviewQuery {
-                state: Some("pending".into()),
-                offset: 0,
-                limit: 1,
-            })
+            .list_reviews(
+                &trustdesk_store::ReviewQuery {
+                    state: Some("pending".into()),
+                    limit: 1,
+                    ..Default::default()
+                },
+                Utc::now(),
+            )
             .await?;
         let pending = newest_pending.total;
         let first = newest_pending.items.first().map(|v| v.review.text.clone());

@@ -13,6 +13,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::shop::Industry;
+
 /// ARM filter categories (seed 003), the same codes the filter engine emits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -31,6 +33,20 @@ pub enum ArmCategory {
 }
 
 impl ArmCategory {
+    /// Seed 003: which industries' shops are filtered for this category.
+    pub fn applies_to(self, industry: Industry) -> bool {
+        use ArmCategory as C;
+        use Industry as I;
+        match industry {
+            I::General => matches!(self, C::Insult | C::PersonalData),
+            I::Insurance => matches!(self, C::BankDetails | C::InsuranceNumber),
+            I::ECigarettes => matches!(self, C::ProductReference | C::TobaccoUse),
+            I::MedicinalProducts => matches!(self, C::DrugEffect | C::BeforeAfter | C::ProductReference),
+            I::DietarySupplements => matches!(self, C::ModeOfAction | C::BeforeAfter),
+            I::AlcoholicBeverages => matches!(self, C::AlcoholAdvertising),
+        }
+    }
+
     pub const ALL: [ArmCategory; 10] = [
         ArmCategory::Insult,
         ArmCategory::PersonalData,

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::ShopId;
+use crate::lifecycle::{ArmCategory, RejectionReason};
 
 /// Error for a malformed two- or three-letter code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -144,6 +145,24 @@ pub struct Shop {
 }
 
 impl Shop {
+    /// The reasons a moderator may reject this shop's pending reviews for: the ARM
+    /// categories of its industries when it uses ARM (seed 003 limits the manual
+    /// scan to those), then the verification reasons that apply to every shop.
+    pub fn rejection_reasons(&self) -> Vec<RejectionReason> {
+        let industries = self.effective_industries();
+        let mut v: Vec<RejectionReason> = if self.arm_enabled {
+            ArmCategory::ALL
+                .into_iter()
+                .filter(|c| industries.iter().any(|i| c.applies_to(*i)))
+                .map(RejectionReason::from)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        v.extend([RejectionReason::ExperienceTooOld, RejectionReason::SpamDuplicate]);
+        v
+    }
+
     /// The shop's industries with `General` always included, sorted and unique.
     pub fn effective_industries(&self) -> Vec<Industry> {
         let mut v = self.industries.clone();
@@ -191,5 +210,38 @@ mod tests {
             employee_names: vec![],
         };
         assert_eq!(shop.effective_industries(), vec![Industry::General, Industry::ECigarettes]);
+    }
+
+    #[test]
+    fn rejection_reasons_follow_industries_and_arm() {
+        use RejectionReason as R;
+        let mut shop = Shop {
+            id: ShopId::new(),
+            name: "Apotheke am Markt".into(),
+            country: "DE".parse().unwrap(),
+            languages: vec![],
+            industries: vec![Industry::MedicinalProducts, Industry::DietarySupplements],
+            arm_enabled: true,
+            employee_names: vec![],
+        };
+        assert_eq!(
+            shop.rejection_reasons(),
+            vec![
+                R::Insult,
+                R::PersonalData,
+                R::ProductReference,
+                R::DrugEffect,
+                R::BeforeAfter,
+                R::ModeOfAction,
+                R::ExperienceTooOld,
+                R::SpamDuplicate
+            ]
+        );
+        shop.arm_enabled = false;
+        assert_eq!(shop.rejection_reasons(), vec![R::ExperienceTooOld, R::SpamDuplicate]);
+        // Every ARM category applies to at least one industry.
+        for c in ArmCategory::ALL {
+            assert!(Industry::ALL.iter().any(|i| c.applies_to(*i)), "{c:?}");
+        }
     }
 }

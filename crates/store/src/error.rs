@@ -17,6 +17,8 @@ pub enum StoreError {
     NotFound(String),
     #[error(transparent)]
     Decision(#[from] DecisionError),
+    #[error("cannot undo: {0}")]
+    NotUndoable(String),
 }
 
 impl From<serde_json::Error> for StoreError {
@@ -31,6 +33,7 @@ impl StoreError {
         match self {
             StoreError::NotFound(_) => "not_found",
             StoreError::Decision(_) => "invalid_decision",
+            StoreError::NotUndoable(_) => "not_undoable",
             StoreError::Io(..)
             | StoreError::Database(_)
             | StoreError::Migrate(_)

@@ -10,6 +10,7 @@
 
 pub mod demo;
 mod error;
+mod query;
 mod rows;
 
 use std::path::{Path, PathBuf};
@@ -17,13 +18,14 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use trustdesk_domain::decision::{DecisionInput, Grounds};
-use trustdesk_domain::{Review, ReviewAction, ReviewDecision, ReviewId, Shop};
+use trustdesk_domain::{DecisionId, Review, ReviewAction, ReviewDecision, ReviewId, Shop};
 
 pub use error::StoreError;
+pub use query::{fts_query, FlagFilter, ReviewQuery, Sort};
 pub use rows::ReviewView;
 
 /// Largest page a caller may ask for; bulk data is paged, never sent whole.
@@ -37,15 +39,6 @@ pub struct Store {
     writer: SqlitePool,
     reader: SqlitePool,
     path: PathBuf,
-}
-
-/// A filter and page over the review overlay.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct ReviewQuery {
-    /// Effective state name (`pending`, `published`, ...); `None` for all.
-    pub state: Option<String>,
-    pub offset: u32,
-    pub limit: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -129,35 +122,47 @@ impl Store {
 
     /// Replaces the server copies of `reviews` in one transaction.
     pub async fn upsert_reviews(&self, reviews: &[Review]) -> Result<(), StoreError> {
+        // Multi-row statements: one round trip per chunk instead of per review.
+        const CHUNK: usize = 256;
         let mut tx = self.writer.begin().await?;
-        for r in reviews {
-            sqlx::query(
+        for chunk in reviews.chunks(CHUNK) {
+            let mut encoded = Vec::with_capacity(chunk.len());
+            for r in chunk {
+                encoded.push((
+                    rows::enum_code(&r.source)?,
+                    serde_json::to_string(&r.status)?,
+                    serde_json::to_string(&r.flags)?,
+                ));
+            }
+            let mut b = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO reviews (id, shop_id, order_reference, reviewer_reference, stars, text, language,
-                   experience_date, submitted_at, source, state, status, flags, version)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-                 ON CONFLICT (id) DO UPDATE SET shop_id = excluded.shop_id,
+                   experience_date, submitted_at, source, state, status, flags, version) ",
+            );
+            b.push_values(chunk.iter().zip(encoded), |mut row, (r, (source, status, flags))| {
+                row.push_bind(r.id.to_string())
+                    .push_bind(r.shop_id.to_string())
+                    .push_bind(&r.order_reference)
+                    .push_bind(&r.reviewer_reference)
+                    .push_bind(i64::from(r.stars.get()))
+                    .push_bind(&r.text)
+                    .push_bind(r.language.as_str())
+                    .push_bind(r.experience_date.to_string())
+                    .push_bind(rows::time_key(r.submitted_at))
+                    .push_bind(source)
+                    .push_bind(r.status.state_name())
+                    .push_bind(status)
+                    .push_bind(flags)
+                    .push_bind(r.version);
+            });
+            b.push(
+                " ON CONFLICT (id) DO UPDATE SET shop_id = excluded.shop_id,
                    order_reference = excluded.order_reference, reviewer_reference = excluded.reviewer_reference,
                    stars = excluded.stars, text = excluded.text, language = excluded.language,
                    experience_date = excluded.experience_date, submitted_at = excluded.submitted_at,
                    source = excluded.source, state = excluded.state, status = excluded.status,
                    flags = excluded.flags, version = excluded.version",
-            )
-            .bind(r.id.to_string())
-            .bind(r.shop_id.to_string())
-            .bind(&r.order_reference)
-            .bind(&r.reviewer_reference)
-            .bind(i64::from(r.stars.get()))
-            .bind(&r.text)
-            .bind(r.language.as_str())
-            .bind(r.experience_date.to_string())
-            .bind(rows::time_key(r.submitted_at))
-            .bind(rows::enum_code(&r.source)?)
-            .bind(r.status.state_name())
-            .bind(serde_json::to_string(&r.status)?)
-            .bind(serde_json::to_string(&r.flags)?)
-            .bind(r.version)
-            .execute(&mut *tx)
-            .await?;
+            );
+            b.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -168,30 +173,35 @@ impl Store {
         Ok(n as u64)
     }
 
-    /// One page of the overlay, newest submission first.
-    pub async fn list_reviews(&self, q: &ReviewQuery) -> Result<ReviewPage, StoreError> {
+    /// One page of the overlay with the total that matches the same filters.
+    pub async fn list_reviews(&self, q: &ReviewQuery, now: DateTime<Utc>) -> Result<ReviewPage, StoreError> {
         let limit = q.limit.clamp(1, MAX_PAGE);
-        let items = sqlx::query(&format!(
-            "{} WHERE (?1 IS NULL OR COALESCE(local_state, r.state) = ?1)
-             ORDER BY r.submitted_at DESC, r.id LIMIT ?2 OFFSET ?3",
-            rows::OVERLAY_SELECT
-        ))
-        .bind(q.state.as_deref())
-        .bind(i64::from(limit))
-        .bind(i64::from(q.offset))
-        .fetch_all(&self.reader)
-        .await?
-        .iter()
-        .map(rows::review_view)
-        .collect::<Result<Vec<_>, _>>()?;
-        let total: i64 = sqlx::query_scalar(&format!(
-            "SELECT COUNT(*) FROM ({}) WHERE (?1 IS NULL OR COALESCE(local_state, state) = ?1)",
+        let mut b = QueryBuilder::<Sqlite>::new(rows::OVERLAY_SELECT);
+        query::push_where(&mut b, q, now);
+        query::push_order(&mut b, q.sort);
+        b.push(" LIMIT ").push_bind(i64::from(limit)).push(" OFFSET ").push_bind(i64::from(q.offset));
+        let items = b
+            .build()
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(rows::review_view)
+            .collect::<Result<_, _>>()?;
+        let mut c = QueryBuilder::<Sqlite>::new(rows::OVERLAY_COUNT);
+        query::push_where(&mut c, q, now);
+        let total: i64 = c.build_query_scalar().fetch_one(&self.reader).await?;
+        Ok(ReviewPage { items, total: total as u64 })
+    }
+
+    /// Reviews per effective state, for the queue's tabs.
+    pub async fn state_counts(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(&format!(
+            "SELECT COALESCE(local_state, state) AS s, COUNT(*) FROM ({}) GROUP BY s ORDER BY s",
             rows::OVERLAY_STATES
         ))
-        .bind(q.state.as_deref())
-        .fetch_one(&self.reader)
+        .fetch_all(&self.reader)
         .await?;
-        Ok(ReviewPage { items, total: total as u64 })
+        Ok(rows.into_iter().map(|(s, n)| (s, n as u64)).collect())
     }
 
     pub async fn get_review(&self, id: ReviewId) -> Result<ReviewView, StoreError> {
@@ -259,6 +269,60 @@ impl Store {
         Ok(decision)
     }
 
+    /// Takes back a decision the server has not received yet. Only the newest
+    /// decision on a review can be undone, since later ones build on it.
+    pub async fn undo_decision(
+        &self,
+        id: DecisionId,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ReviewDecision, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let row: Option<(String, String, String)> =
+            sqlx::query_as("SELECT payload, entity_id, delivery FROM outbox WHERE mutation_id = ?1")
+                .bind(id.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((payload, entity_id, delivery)) = row else {
+            return Err(StoreError::NotUndoable(
+                "the decision is no longer pending (already synced or undone)".into(),
+            ));
+        };
+        if delivery != "pending" {
+            return Err(StoreError::NotUndoable(format!(
+                "the decision is marked {delivery}; resolve it instead"
+            )));
+        }
+        let newest: String = sqlx::query_scalar(
+            "SELECT mutation_id FROM outbox WHERE entity_id = ?1 ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(&entity_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if newest != id.to_string() {
+            return Err(StoreError::NotUndoable(
+                "a later decision on this review must be undone first".into(),
+            ));
+        }
+        sqlx::query("DELETE FROM outbox WHERE mutation_id = ?1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO journal (at, actor, entity_kind, entity_id, event, mutation_id, payload)
+             VALUES (?1, ?2, 'review', ?3, 'decision_undone', ?4, ?5)",
+        )
+        .bind(rows::time_key(now))
+        .bind(actor)
+        .bind(&entity_id)
+        .bind(id.to_string())
+        .bind(&payload)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(serde_json::from_str(&payload)?)
+    }
+
     /// The outbox in the order decisions were made.
     pub async fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {
         sqlx::query("SELECT seq, payload, delivery FROM outbox ORDER BY seq")
@@ -275,10 +339,11 @@ impl Store {
             .collect()
     }
 
-    /// Number of journal entries naming `mutation_id` (0 or 1 when healthy).
-    pub async fn journal_entries_for(&self, mutation_id: &str) -> Result<u64, StoreError> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM journal WHERE mutation_id = ?1")
+    /// Number of `event` journal entries naming `mutation_id`.
+    pub async fn journal_entries_for(&self, mutation_id: &str, event: &str) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM journal WHERE mutation_id = ?1 AND event = ?2")
             .bind(mutation_id)
+            .bind(event)
             .fetch_one(&self.reader)
             .await?;
         Ok(n as u64)

@@ -4,17 +4,27 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::Serialize;
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
-use trustdesk_domain::{Review, ReviewStatus, Stars};
+use trustdesk_domain::{DecisionId, Review, ReviewStatus, Shop, Stars};
 
 use crate::{parse_code, parse_id, StoreError};
 
 /// Server copy joined with the newest pending local decision's status.
 pub(crate) const OVERLAY_SELECT: &str = "
-    SELECT r.*, s.name AS shop_name,
+    SELECT r.*, s.name AS shop_name, s.country AS shop_country, s.languages AS shop_languages,
+      s.industries AS shop_industries, s.arm_enabled AS shop_arm_enabled, s.employee_names AS shop_employees,
+      (SELECT o.mutation_id FROM outbox o WHERE o.entity_id = r.id ORDER BY o.seq DESC LIMIT 1) AS local_decision,
       (SELECT o.local_status FROM outbox o WHERE o.entity_id = r.id ORDER BY o.seq DESC LIMIT 1) AS local_status,
       (SELECT o.local_state FROM outbox o WHERE o.entity_id = r.id ORDER BY o.seq DESC LIMIT 1) AS local_state,
       (SELECT COUNT(*) FROM outbox o WHERE o.entity_id = r.id) AS pending_decisions
     FROM reviews r JOIN shops s ON s.id = r.shop_id";
+
+/// The overlay's filterable columns only, for counting matches.
+pub(crate) const OVERLAY_COUNT: &str = "
+    SELECT COUNT(*) FROM (
+      SELECT r.rowid AS rowid, r.*,
+        (SELECT o.local_status FROM outbox o WHERE o.entity_id = r.id ORDER BY o.seq DESC LIMIT 1) AS local_status,
+        (SELECT o.local_state FROM outbox o WHERE o.entity_id = r.id ORDER BY o.seq DESC LIMIT 1) AS local_state
+      FROM reviews r) r";
 
 /// Just the states, for counting.
 pub(crate) const OVERLAY_STATES: &str = "
@@ -27,11 +37,13 @@ pub(crate) const OVERLAY_STATES: &str = "
 pub struct ReviewView {
     /// The server's copy.
     pub review: Review,
-    pub shop_name: String,
+    pub shop: Shop,
     /// The server status with pending local decisions applied.
     pub effective_status: ReviewStatus,
     /// Local decisions on this review not yet acknowledged by the server.
     pub pending_decisions: u32,
+    /// The newest of them: the one an undo would take back.
+    pub newest_local_decision: Option<DecisionId>,
 }
 
 /// Fixed-width UTC timestamp, so text order equals time order.
@@ -75,10 +87,22 @@ pub(crate) fn review_view(row: &SqliteRow) -> Result<ReviewView, StoreError> {
         version: row.try_get("version")?,
     };
     let pending: i64 = row.try_get("pending_decisions")?;
+    let shop = Shop {
+        id: review.shop_id,
+        name: row.try_get("shop_name")?,
+        country: parse_id(row.try_get("shop_country")?)?,
+        languages: serde_json::from_str(row.try_get("shop_languages")?)?,
+        industries: serde_json::from_str(row.try_get("shop_industries")?)?,
+        arm_enabled: row.try_get("shop_arm_enabled")?,
+        employee_names: serde_json::from_str(row.try_get("shop_employees")?)?,
+    };
+    let newest_local_decision =
+        row.try_get::<Option<&str>, _>("local_decision")?.map(parse_id).transpose()?;
     Ok(ReviewView {
         review,
-        shop_name: row.try_get("shop_name")?,
+        shop,
         effective_status,
         pending_decisions: pending as u32,
+        newest_local_decision,
     })
 }

@@ -25,7 +25,10 @@ fn crash_child() {
         let mut out = std::io::stdout().lock();
         loop {
             let page = store
-                .list_reviews(&ReviewQuery { state: Some("pending".into()), offset: 0, limit: 1 })
+                .list_reviews(
+                    &ReviewQuery { state: Some("pending".into()), offset: 0, limit: 1, ..Default::default() },
+                    Utc::now(),
+                )
                 .await
                 .unwrap();
             let Some(v) = page.items.first() else { break };
@@ -104,7 +107,11 @@ fn decisions_survive_sigkill() {
             }
             // Atomicity: no outbox row without its journal entry and vice versa.
             for id in &ids {
-                assert_eq!(s.journal_entries_for(id).await.unwrap(), 1, "round {round}: journal for {id}");
+                assert_eq!(
+                    s.journal_entries_for(id, "decision_recorded").await.unwrap(),
+                    1,
+                    "round {round}: journal for {id}"
+                );
             }
             // Each review was decided at most once.
             let reviews: HashSet<_> = outbox.iter().map(|e| e.decision.review_id).collect();

@@ -3,7 +3,7 @@
 use chrono::{Duration, Utc};
 use trustdesk_domain::decision::Grounds;
 use trustdesk_domain::{RejectionReason, ReviewAction, ReviewStatus};
-use trustdesk_store::{demo, NewDecision, ReviewQuery, Store, StoreError};
+use trustdesk_store::{demo, FlagFilter, NewDecision, ReviewQuery, Sort, Store, StoreError};
 
 async fn seeded(n: usize) -> (tempfile::TempDir, Store, Vec<trustdesk_domain::Review>) {
     let dir = tempfile::tempdir().unwrap();
@@ -54,7 +54,10 @@ async fn pages_are_ordered_disjoint_and_counted() {
     let mut offset = 0;
     loop {
         let page = store
-            .list_reviews(&ReviewQuery { state: Some("pending".into()), offset, limit: 40 })
+            .list_reviews(
+                &ReviewQuery { state: Some("pending".into()), offset, limit: 40, ..Default::default() },
+                Utc::now(),
+            )
             .await
             .unwrap();
         assert_eq!(page.total, pending);
@@ -67,7 +70,13 @@ async fn pages_are_ordered_disjoint_and_counted() {
     assert_eq!(seen.len() as u64, pending);
     assert!(seen.windows(2).all(|w| w[0].review.submitted_at >= w[1].review.submitted_at));
     assert!(seen.iter().all(|v| v.effective_status == ReviewStatus::Pending));
-    let all = store.list_reviews(&ReviewQuery { state: None, offset: 0, limit: 10_000 }).await.unwrap();
+    let all = store
+        .list_reviews(
+            &ReviewQuery { state: None, offset: 0, limit: 10_000, ..Default::default() },
+            Utc::now(),
+        )
+        .await
+        .unwrap();
     assert_eq!(all.total, 250);
     assert_eq!(all.items.len(), trustdesk_store::MAX_PAGE.min(250) as usize);
 }
@@ -77,7 +86,10 @@ async fn a_decision_shows_at_once_in_the_overlay_and_is_journalled() {
     let (_dir, store, reviews) = seeded(50).await;
     let r = reviews.iter().find(|r| r.status == ReviewStatus::Pending).unwrap();
     let before = store
-        .list_reviews(&ReviewQuery { state: Some("pending".into()), offset: 0, limit: 500 })
+        .list_reviews(
+            &ReviewQuery { state: Some("pending".into()), offset: 0, limit: 500, ..Default::default() },
+            Utc::now(),
+        )
         .await
         .unwrap();
 
@@ -92,14 +104,22 @@ async fn a_decision_shows_at_once_in_the_overlay_and_is_journalled() {
     assert_eq!(v.effective_status, ReviewStatus::Rejected { reason: RejectionReason::Insult });
     assert_eq!(v.review.status, ReviewStatus::Pending, "the server copy is untouched");
     assert_eq!(v.pending_decisions, 1);
+    assert_eq!(v.newest_local_decision, Some(d.id));
+    assert_eq!(v.shop.id, r.shop_id);
 
     let after = store
-        .list_reviews(&ReviewQuery { state: Some("pending".into()), offset: 0, limit: 500 })
+        .list_reviews(
+            &ReviewQuery { state: Some("pending".into()), offset: 0, limit: 500, ..Default::default() },
+            Utc::now(),
+        )
         .await
         .unwrap();
     assert_eq!(after.total, before.total - 1);
     let rejected = store
-        .list_reviews(&ReviewQuery { state: Some("rejected".into()), offset: 0, limit: 500 })
+        .list_reviews(
+            &ReviewQuery { state: Some("rejected".into()), offset: 0, limit: 500, ..Default::default() },
+            Utc::now(),
+        )
         .await
         .unwrap();
     assert!(rejected.items.iter().any(|x| x.review.id == r.id));
@@ -108,7 +128,7 @@ async fn a_decision_shows_at_once_in_the_overlay_and_is_journalled() {
     assert_eq!(outbox.len(), 1);
     assert_eq!(outbox[0].decision, d);
     assert_eq!(outbox[0].delivery, "pending");
-    assert_eq!(store.journal_entries_for(&d.id.to_string()).await.unwrap(), 1);
+    assert_eq!(store.journal_entries_for(&d.id.to_string(), "decision_recorded").await.unwrap(), 1);
 }
 
 #[tokio::test]
@@ -179,4 +199,135 @@ async fn a_file_that_is_not_a_database_is_a_clear_error() {
     let err = Store::open(&path).await.err().expect("must fail");
     assert_eq!(err.code(), "storage");
     assert!(std::fs::read(&path).unwrap().starts_with(b"this is not sqlite"), "the file is left alone");
+}
+
+fn q() -> ReviewQuery {
+    ReviewQuery { limit: 500, ..Default::default() }
+}
+
+#[tokio::test]
+async fn filters_agree_with_a_plain_scan() {
+    let (_dir, store, reviews) = seeded(400).await;
+    let now = Utc::now();
+    let check = |query: ReviewQuery, pred: Box<dyn Fn(&trustdesk_domain::Review) -> bool>| {
+        let store = store.clone();
+        let want: std::collections::BTreeSet<_> = reviews.iter().filter(|r| pred(r)).map(|r| r.id).collect();
+        async move {
+            let page = store.list_reviews(&query, now).await.unwrap();
+            let got: std::collections::BTreeSet<_> = page.items.iter().map(|v| v.review.id).collect();
+            assert_eq!(page.total as usize, want.len(), "{query:?}");
+            assert_eq!(got, want, "{query:?}");
+        }
+    };
+    let shop = reviews[0].shop_id;
+    check(ReviewQuery { shop_id: Some(shop.to_string()), ..q() }, Box::new(move |r| r.shop_id == shop)).await;
+    check(ReviewQuery { language: Some("DE".into()), ..q() }, Box::new(|r| r.language.as_str() == "de"))
+        .await;
+    check(ReviewQuery { stars: vec![1, 2], ..q() }, Box::new(|r| r.stars.get() <= 2)).await;
+    check(
+        ReviewQuery { source: Some("imported".into()), ..q() },
+        Box::new(|r| r.source == trustdesk_domain::ReviewSource::Imported),
+    )
+    .await;
+    check(
+        ReviewQuery { flag: Some(FlagFilter::ShopFlagged), ..q() },
+        Box::new(|r| r.flags.shop_flag.is_some()),
+    )
+    .await;
+    check(
+        ReviewQuery { flag: Some(FlagFilter::SuspectedFake), ..q() },
+        Box::new(|r| !r.flags.fake_signals.is_empty()),
+    )
+    .await;
+    check(
+        ReviewQuery { flag: Some(FlagFilter::DeadlinePassed), ..q() },
+        Box::new(move |r| matches!(r.status, ReviewStatus::EvidenceRequested { deadline } if deadline < now)),
+    )
+    .await;
+    check(
+        ReviewQuery { state: Some("pending".into()), stars: vec![5], language: Some("en".into()), ..q() },
+        Box::new(|r| r.status == ReviewStatus::Pending && r.stars.get() == 5 && r.language.as_str() == "en"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn search_finds_words_with_folded_diacritics_and_prefixes() {
+    let (_dir, store, reviews) = seeded(30).await;
+    let mut a = reviews[0].clone();
+    a.text = "Der Quittungsdrücker lag nicht im Paket, Geld kam schnell zurück.".into();
+    let mut b = reviews[1].clone();
+    b.text = "Zamówienie przyszło uszkodzone.".into();
+    store.upsert_reviews(&[a.clone(), b.clone()]).await.unwrap();
+    let find = |s: &str| {
+        let store = store.clone();
+        let s = s.to_owned();
+        async move {
+            let page = store.list_reviews(&ReviewQuery { search: Some(s), ..q() }, Utc::now()).await.unwrap();
+            page.items.into_iter().map(|v| v.review.id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(find("quittungsdrucker").await, vec![a.id]);
+    assert_eq!(find("Quittungsdrü").await, vec![a.id], "prefix of the last word");
+    assert_eq!(find("zamowienie uszkodz").await, vec![b.id]);
+    // FTS operators in the input are plain words, never syntax errors.
+    assert!(find("\" OR * NEAR( geld").await.is_empty());
+    // Edited text is found by its new words only.
+    let mut a2 = a.clone();
+    a2.text = "Völlig neuer Textbaustein".into();
+    store.upsert_reviews(&[a2]).await.unwrap();
+    assert!(find("quittungsdrucker").await.is_empty());
+    assert_eq!(find("textbaust").await, vec![a.id]);
+}
+
+#[tokio::test]
+async fn sorting_by_stars_and_age() {
+    let (_dir, store, _) = seeded(120).await;
+    let asc =
+        store.list_reviews(&ReviewQuery { sort: Sort::StarsAscending, ..q() }, Utc::now()).await.unwrap();
+    assert!(asc.items.windows(2).all(|w| w[0].review.stars <= w[1].review.stars));
+    let old = store.list_reviews(&ReviewQuery { sort: Sort::Oldest, ..q() }, Utc::now()).await.unwrap();
+    assert!(old.items.windows(2).all(|w| w[0].review.submitted_at <= w[1].review.submitted_at));
+}
+
+#[tokio::test]
+async fn state_counts_follow_the_overlay() {
+    let (_dir, store, reviews) = seeded(100).await;
+    let count = |counts: &[(String, u64)], s: &str| counts.iter().find(|c| c.0 == s).map_or(0, |c| c.1);
+    let before = store.state_counts().await.unwrap();
+    assert_eq!(before.iter().map(|c| c.1).sum::<u64>(), 100);
+    let r = reviews.iter().find(|r| r.status == ReviewStatus::Pending).unwrap();
+    store.record_decision(decide(r, ReviewAction::Publish), Utc::now()).await.unwrap();
+    let after = store.state_counts().await.unwrap();
+    assert_eq!(count(&after, "pending"), count(&before, "pending") - 1);
+    assert_eq!(count(&after, "published"), count(&before, "published") + 1);
+}
+
+#[tokio::test]
+async fn undo_takes_back_only_the_newest_pending_decision() {
+    let (_dir, store, reviews) = seeded(40).await;
+    let r = reviews.iter().find(|r| r.status == ReviewStatus::Pending).unwrap();
+    let deadline = Utc::now() + Duration::days(10);
+    let first = store
+        .record_decision(decide(r, ReviewAction::RequestEvidence { deadline }), Utc::now())
+        .await
+        .unwrap();
+    let second = store.record_decision(decide(r, ReviewAction::ReceiveEvidence), Utc::now()).await.unwrap();
+    let err = store.undo_decision(first.id, "mod-anna", Utc::now()).await.unwrap_err();
+    assert_eq!(err.code(), "not_undoable");
+    assert_eq!(store.undo_decision(second.id, "mod-anna", Utc::now()).await.unwrap(), second);
+    assert_eq!(
+        store.get_review(r.id).await.unwrap().effective_status,
+        ReviewStatus::EvidenceRequested { deadline }
+    );
+    store.undo_decision(first.id, "mod-anna", Utc::now()).await.unwrap();
+    assert_eq!(store.get_review(r.id).await.unwrap().effective_status, ReviewStatus::Pending);
+    assert!(store.outbox().await.unwrap().is_empty());
+    // Undoing twice is a clear error, and the journal keeps the whole story.
+    assert_eq!(
+        store.undo_decision(first.id, "mod-anna", Utc::now()).await.unwrap_err().code(),
+        "not_undoable"
+    );
+    assert_eq!(store.journal_entries_for(&first.id.to_string(), "decision_recorded").await.unwrap(), 1);
+    assert_eq!(store.journal_entries_for(&first.id.to_string(), "decision_undone").await.unwrap(), 1);
 }

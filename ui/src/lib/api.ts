@@ -1,8 +1,11 @@
 // Typed wrappers over the app's IPC commands. The types come from Rust (bindings/).
 import { invoke } from '@tauri-apps/api/core';
+import type { DecideRequest } from './bindings/DecideRequest';
 import type { IpcError } from './bindings/IpcError';
 import type { ReviewListQuery } from './bindings/ReviewListQuery';
 import type { ReviewPage } from './bindings/ReviewPage';
+import type { ReviewRow } from './bindings/ReviewRow';
+import type { StateCount } from './bindings/StateCount';
 import type { StoreInfo } from './bindings/StoreInfo';
 
 export function isIpcError(e: unknown): e is IpcError {
@@ -31,4 +34,7 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 export const api = {
   storeInfo: () => call<StoreInfo>('store_info'),
   listReviews: (query: ReviewListQuery) => call<ReviewPage>('list_reviews', { query }),
+  queueCounts: () => call<StateCount[]>('queue_counts'),
+  decide: (request: DecideRequest) => call<ReviewRow>('decide_review', { request }),
+  undo: (decisionId: string) => call<ReviewRow>('undo_decision', { decisionId }),
 };

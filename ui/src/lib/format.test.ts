@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { experienceNote, formatDate, sourceLabel, starsText, statusLabel } from './format';
+import {
+  deadlineAfter,
+  experienceNote,
+  fakeSignalLabel,
+  formatDate,
+  reasonLabel,
+  sourceLabel,
+  starsText,
+  statusLabel,
+} from './format';
 
 describe('format', () => {
   it('labels every status', () => {
@@ -12,9 +21,13 @@ describe('format', () => {
     expect(statusLabel({ state: 'deleted', cause: 'evidence_refused' })).toBe('Deleted: evidence refused');
   });
 
-  it('labels imported reviews', () => {
+  it('labels sources, reasons and signals', () => {
     expect(sourceLabel('imported')).toBe('Imported');
     expect(sourceLabel('direct_double_opt_in')).toBe('Direct (double opt-in)');
+    expect(reasonLabel('experience_too_old')).toBe('Experience older than 6 months');
+    expect(fakeSignalLabel({ kind: 'same_ip_burst', reviews: 4, window_minutes: 30 })).toBe(
+      '4 reviews from one IP address within 30 minutes',
+    );
   });
 
   it('draws stars and clamps out-of-range input', () => {
@@ -33,5 +46,9 @@ describe('format', () => {
     expect(experienceNote({ result: 'ok' })).toBeNull();
     expect(experienceNote({ result: 'too_old', earliest_allowed: '2026-05-26' })).toContain('2026-05-26');
     expect(experienceNote({ result: 'in_future' })).toContain('after submission');
+  });
+
+  it('computes evidence deadlines', () => {
+    expect(deadlineAfter(new Date('2026-11-26T10:00:00Z'), 14)).toBe('2026-12-10T10:00:00.000Z');
   });
 });

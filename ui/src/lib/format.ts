@@ -1,23 +1,29 @@
 // Display helpers; pure so they are unit-tested without a window.
-import type { ReviewStatus } from './bindings/ReviewStatus';
-import type { ReviewSource } from './bindings/ReviewSource';
 import type { ExperienceCheck } from './bindings/ExperienceCheck';
+import type { FakeSignal } from './bindings/FakeSignal';
+import type { RejectionReason } from './bindings/RejectionReason';
+import type { ReviewSource } from './bindings/ReviewSource';
+import type { ReviewStatus } from './bindings/ReviewStatus';
 
-const REASONS: Record<string, string> = {
-  insult: 'insult',
-  personal_data: 'personal data',
-  bank_details: 'bank details',
-  insurance_number: 'insurance number',
-  product_reference: 'product reference',
-  tobacco_use: 'tobacco use',
-  drug_effect: 'drug effect',
-  before_after: 'before/after',
-  mode_of_action: 'mode of action',
-  alcohol_advertising: 'alcohol advertising',
-  experience_too_old: 'experience too old',
-  not_real_experience: 'not a real experience',
-  spam_duplicate: 'spam / duplicate',
+export const REASON_LABELS: Record<RejectionReason, string> = {
+  insult: 'Insult or racist statement',
+  personal_data: 'Personal data',
+  bank_details: 'Bank details',
+  insurance_number: 'Insurance number',
+  product_reference: 'Product reference',
+  tobacco_use: 'Tobacco or e-cigarette use',
+  drug_effect: 'Effect of a drug',
+  before_after: 'Before/after comparison',
+  mode_of_action: 'Mode of action',
+  alcohol_advertising: 'Alcohol advertising',
+  experience_too_old: 'Experience older than 6 months',
+  not_real_experience: 'Not based on a real experience',
+  spam_duplicate: 'Spam or duplicate',
 };
+
+export function reasonLabel(r: RejectionReason): string {
+  return REASON_LABELS[r] ?? r;
+}
 
 export function statusLabel(s: ReviewStatus): string {
   switch (s.state) {
@@ -26,7 +32,7 @@ export function statusLabel(s: ReviewStatus): string {
     case 'published':
       return 'Published';
     case 'rejected':
-      return `Rejected: ${REASONS[s.reason] ?? s.reason}`;
+      return `Rejected: ${reasonLabel(s.reason).toLowerCase()}`;
     case 'evidence_requested':
       return `Evidence requested (due ${formatDate(s.deadline)})`;
     case 'evidence_received':
@@ -49,7 +55,18 @@ export function sourceLabel(s: ReviewSource): string {
   }
 }
 
-/** Five stars as text, e.g. "★★★☆☆", with the number for screen readers elsewhere. */
+export function fakeSignalLabel(s: FakeSignal): string {
+  switch (s.kind) {
+    case 'same_ip_burst':
+      return `${s.reviews} reviews from one IP address within ${s.window_minutes} minutes`;
+    case 'no_confirmed_purchase':
+      return 'No confirmed purchase for the order reference';
+    case 'duplicate_text':
+      return `Text nearly identical to review ${s.other}`;
+  }
+}
+
+/** Five stars as text, e.g. "★★★★☆"; pair it with the number for screen readers. */
 export function starsText(n: number): string {
   const k = Math.max(0, Math.min(5, Math.round(n)));
   return '★'.repeat(k) + '☆'.repeat(5 - k);
@@ -70,4 +87,9 @@ export function experienceNote(c: ExperienceCheck): string | null {
     case 'in_future':
       return 'Experience dated after submission';
   }
+}
+
+/** RFC 3339 deadline `days` whole days after `now`. */
+export function deadlineAfter(now: Date, days: number): string {
+  return new Date(now.getTime() + days * 86_400_000).toISOString();
 }

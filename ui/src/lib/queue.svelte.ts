@@ -1,0 +1,127 @@
+// The review queue as the UI holds it: a filter, a sparse cache of pages fetched
+// on demand (the list is virtualised, so 100,000 items never cross IPC at once),
+// the selection, and the decisions made from it.
+import { api, toIpcError } from './api';
+import type { DecideRequest } from './bindings/DecideRequest';
+import type { IpcError } from './bindings/IpcError';
+import type { ReviewListQuery } from './bindings/ReviewListQuery';
+import type { ReviewRow } from './bindings/ReviewRow';
+import type { StateCount } from './bindings/StateCount';
+
+export const PAGE_SIZE = 100;
+
+export type Filter = Omit<ReviewListQuery, 'offset' | 'limit'>;
+
+export class Queue {
+  filter = $state<Filter>({ state: 'pending' });
+  total = $state(0);
+  /** Page index -> rows; pages load lazily as the list scrolls. */
+  pages = $state<Record<number, ReviewRow[]>>({});
+  selected = $state(0);
+  counts = $state<StateCount[]>([]);
+  error = $state<IpcError | null>(null);
+  notice = $state<string | null>(null);
+  loaded = $state(false);
+  #generation = 0;
+  // Bookkeeping only; nothing renders from it, so it need not be reactive.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  #inflight = new Set<number>();
+
+  row(index: number): ReviewRow | undefined {
+    return this.pages[Math.floor(index / PAGE_SIZE)]?.[index % PAGE_SIZE];
+  }
+
+  get current(): ReviewRow | undefined {
+    return this.row(this.selected);
+  }
+
+  count(state: string | undefined): number {
+    if (state === undefined) return this.counts.reduce((n, c) => n + c.count, 0);
+    return this.counts.find((c) => c.state === state)?.count ?? 0;
+  }
+
+  /** Starts over with `filter`: clears the cache and loads the first page. */
+  async reset(filter: Filter) {
+    this.filter = filter;
+    this.#generation += 1;
+    this.#inflight.clear();
+    this.pages = {};
+    this.selected = 0;
+    await Promise.all([this.ensure(0), this.refreshCounts()]);
+  }
+
+  async refreshCounts() {
+    try {
+      this.counts = await api.queueCounts();
+    } catch (e) {
+      this.error = toIpcError(e);
+    }
+  }
+
+  /** Makes sure the page holding `index` is loaded (or loading). */
+  async ensure(index: number) {
+    const page = Math.floor(index / PAGE_SIZE);
+    if (this.pages[page] || this.#inflight.has(page)) return;
+    const generation = this.#generation;
+    this.#inflight.add(page);
+    try {
+      const result = await api.listReviews({ ...this.filter, offset: page * PAGE_SIZE, limit: PAGE_SIZE });
+      if (generation !== this.#generation) return; // the filter changed meanwhile
+      this.pages[page] = result.items;
+      this.total = result.total;
+      this.error = null;
+      this.loaded = true;
+    } catch (e) {
+      this.error = toIpcError(e);
+    } finally {
+      this.#inflight.delete(page);
+    }
+  }
+
+  move(delta: number) {
+    if (this.total === 0) return;
+    this.selected = Math.max(0, Math.min(this.total - 1, this.selected + delta));
+    void this.ensure(this.selected);
+  }
+
+  #replace(updated: ReviewRow) {
+    for (const [key, rows] of Object.entries(this.pages)) {
+      const i = rows.findIndex((r) => r.id === updated.id);
+      if (i >= 0) this.pages[Number(key)]![i] = updated;
+    }
+  }
+
+  /** Records a decision (durable before this resolves) and shows it in place. */
+  async decide(request: Omit<DecideRequest, 'review_id'>, advance = true): Promise<boolean> {
+    const row = this.current;
+    if (!row) return false;
+    try {
+      const updated = await api.decide({ ...request, review_id: row.id });
+      this.#replace(updated);
+      this.notice = `Saved: ${request.action.action.replace('_', ' ')} (u to undo)`;
+      this.error = null;
+      if (advance) this.move(1);
+      void this.refreshCounts();
+      return true;
+    } catch (e) {
+      this.error = toIpcError(e);
+      return false;
+    }
+  }
+
+  async undo() {
+    const row = this.current;
+    if (!row?.undoable_decision) {
+      this.notice = 'Nothing to undo on this review';
+      return;
+    }
+    try {
+      this.#replace(await api.undo(row.undoable_decision));
+      this.notice = 'Undone';
+      this.error = null;
+      void this.refreshCounts();
+    } catch (e) {
+      this.error = toIpcError(e);
+    }
+  }
+}
