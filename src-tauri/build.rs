@@ -8,6 +8,8 @@ fn main() {
             "queue_counts",
             "decide_review",
             "undo_decision",
+            "review_context",
+            "evidence_message",
         ]),
     ))
     .expect("tauri build script");

@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use trustdesk_domain::review::{ExperienceCheck, ReviewFlags};
-use trustdesk_domain::{Industry, RejectionReason, ReviewAction, ReviewSource, ReviewStatus};
+use trustdesk_domain::{Industry, RejectionReason, ReviewAction, ReviewSource, ReviewStatus, ShopRating};
 use trustdesk_store::{FlagFilter, ReviewView, Sort};
 use ts_rs::TS;
 
@@ -103,6 +103,15 @@ pub struct StateCount {
     pub count: u64,
 }
 
+/// Everything around one review the detail pane shows.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ReviewContext {
+    /// The shop's public rating by the seed's rules.
+    pub shop_rating: ShopRating,
+    /// The same reviewer's other reviews, newest first.
+    pub reviewer_history: Vec<ReviewRow>,
+}
+
 /// A moderator's decision on one review.
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
@@ -113,6 +122,10 @@ pub struct DecideRequest {
     #[serde(default)]
     #[ts(optional)]
     pub facts: Option<String>,
+    /// The text sent to the reviewer; required when requesting evidence.
+    #[serde(default)]
+    #[ts(optional)]
+    pub message: Option<String>,
 }
 
 impl From<ReviewView> for ReviewRow {
@@ -158,6 +171,7 @@ mod bindings {
         ReviewPage::export_all_to(dir).unwrap();
         StateCount::export_all_to(dir).unwrap();
         DecideRequest::export_all_to(dir).unwrap();
+        ReviewContext::export_all_to(dir).unwrap();
         IpcError::export_all_to(dir).unwrap();
     }
 

@@ -40,7 +40,9 @@ pub fn run() {
             reviews::list_reviews,
             reviews::queue_counts,
             reviews::decide_review,
-            reviews::undo_decision
+            reviews::undo_decision,
+            reviews::review_context,
+            reviews::evidence_message
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Trustdesk application");

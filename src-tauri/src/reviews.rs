@@ -1,12 +1,14 @@
 //! Review commands: the moderation queue.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tauri::State;
 use trustdesk_domain::decision::Grounds;
-use trustdesk_domain::{DecisionId, ReviewAction, ReviewId};
+use trustdesk_domain::{templates, DecisionId, ReviewAction, ReviewId};
 use trustdesk_store::{NewDecision, ReviewQuery};
 
-use crate::dto::{DecideRequest, ReviewListQuery, ReviewPage, ReviewRow, StateCount, StoreInfo};
+use crate::dto::{
+    DecideRequest, ReviewContext, ReviewListQuery, ReviewPage, ReviewRow, StateCount, StoreInfo,
+};
 use crate::state::{AppState, Opened};
 use crate::IpcError;
 
@@ -69,7 +71,13 @@ pub async fn decide_review(state: State<'_, Opened>, request: DecideRequest) -> 
     let grounds = Grounds { facts: request.facts.unwrap_or_default(), ..Grounds::default() };
     s.store
         .record_decision(
-            NewDecision { review_id, action: request.action, grounds, decided_by: s.user.clone() },
+            NewDecision {
+                review_id,
+                action: request.action,
+                grounds,
+                decided_by: s.user.clone(),
+                message: request.message,
+            },
             Utc::now(),
         )
         .await?;
@@ -82,4 +90,27 @@ pub async fn undo_decision(state: State<'_, Opened>, decision_id: String) -> Res
     let id: DecisionId = parse("decision_id", &decision_id)?;
     let d = s.store.undo_decision(id, &s.user, Utc::now()).await?;
     Ok(s.store.get_review(d.review_id).await?.into())
+}
+
+#[tauri::command]
+pub async fn review_context(state: State<'_, Opened>, review_id: String) -> Result<ReviewContext, IpcError> {
+    let s = opened(&state)?;
+    let id: ReviewId = parse("review_id", &review_id)?;
+    let view = s.store.get_review(id).await?;
+    Ok(ReviewContext {
+        shop_rating: s.store.shop_rating(view.review.shop_id, Utc::now()).await?,
+        reviewer_history: s.store.reviewer_history(id, 10).await?.into_iter().map(Into::into).collect(),
+    })
+}
+
+/// The evidence request in the reviewer's language, for the moderator to edit.
+#[tauri::command]
+pub async fn evidence_message(
+    state: State<'_, Opened>,
+    review_id: String,
+    deadline: DateTime<Utc>,
+) -> Result<String, IpcError> {
+    let s = opened(&state)?;
+    let view = s.store.get_review(parse("review_id", &review_id)?).await?;
+    Ok(templates::evidence_request(view.review.language, &view.shop.name, deadline.date_naive()))
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { Key } from 'webdriverio';
 import { expected, screenshot, startApp } from './harness.mjs';
 
 let app;
@@ -84,6 +85,28 @@ test('r then a digit rejects for the listed reason', async () => {
   const status = await browser.$(`[data-review-id="${id}"] [data-testid="review-status"]`).getText();
   const reasonText = firstReason.replace(/^1\s*/, '').toLowerCase();
   assert.ok(status.toLowerCase().includes(reasonText), `${status} / ${reasonText}`);
+});
+
+test('e requests evidence with a template in the reviewer\'s language', async () => {
+  const id = await selectedId();
+  const shop = await browser.$(`[data-review-id="${id}"] .shop`).getText();
+  await browser.waitUntil(async () => (await text('shop-rating')).startsWith('Shop rating'), {
+    timeout: 3000,
+    timeoutMsg: 'the shop rating did not load',
+  });
+  assert.match(await text('shop-rating'), /Shop rating (\d\.\d\d (Excellent|Good|Fair|Poor|Very poor)|no rating yet)/);
+  await browser.keys('e');
+  const box = await browser.$('[data-testid="evidence-message"]');
+  await box.waitForExist({ timeout: 3000 });
+  await browser.waitUntil(async () => (await box.getValue()).includes(shop), {
+    timeout: 3000,
+    timeoutMsg: 'the template does not name the shop',
+  });
+  await screenshot(browser, 'evidence-dialog');
+  await browser.keys([Key.Ctrl, 'Enter']);
+  await box.waitForExist({ reverse: true, timeout: 3000 });
+  const status = await browser.$(`[data-review-id="${id}"] [data-testid="review-status"]`).getText();
+  assert.match(status, /Evidence requested \(due \d{4}-\d{2}-\d{2}\)/);
 });
 
 test('the Rejected tab lists the decision made offline', async () => {

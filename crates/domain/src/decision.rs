@@ -53,6 +53,8 @@ pub struct ReviewDecision {
     pub to: ReviewStatus,
     /// Stars of the review when decided: the bias guard compares by stars.
     pub stars: Stars,
+    /// What the reviewer is told (the evidence request's text), if anything.
+    pub message: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -65,6 +67,10 @@ pub enum DecisionError {
     FactsTooLong,
     #[error("the decision needs the deciding user")]
     MissingActor,
+    #[error("an evidence request needs its message to the reviewer")]
+    MissingMessage,
+    #[error("the message exceeds {MAX_FACTS_CHARS} characters")]
+    MessageTooLong,
 }
 
 /// Inputs to [`ReviewDecision::make`].
@@ -77,6 +83,7 @@ pub struct DecisionInput {
     pub action: ReviewAction,
     pub grounds: Grounds,
     pub decided_by: String,
+    pub message: Option<String>,
 }
 
 impl ReviewDecision {
@@ -88,6 +95,13 @@ impl ReviewDecision {
         }
         if input.grounds.facts.chars().count() > MAX_FACTS_CHARS {
             return Err(DecisionError::FactsTooLong);
+        }
+        let message = input.message.filter(|m| !m.trim().is_empty());
+        if message.as_ref().is_some_and(|m| m.chars().count() > MAX_FACTS_CHARS) {
+            return Err(DecisionError::MessageTooLong);
+        }
+        if matches!(input.action, ReviewAction::RequestEvidence { .. }) && message.is_none() {
+            return Err(DecisionError::MissingMessage);
         }
         // Withholding a review owes the reviewer reasons; a rejection's reason code
         // is itself a ground, the other withholding steps need the facts written.
@@ -108,6 +122,7 @@ impl ReviewDecision {
             from: input.current,
             to,
             stars: input.stars,
+            message,
         })
     }
 }
@@ -126,6 +141,7 @@ mod tests {
             action,
             grounds: Grounds { facts: facts.into(), ..Grounds::default() },
             decided_by: "mod-1".into(),
+            message: None,
         }
     }
 
@@ -170,5 +186,18 @@ mod tests {
         let mut i = input(ReviewStatus::Pending, ReviewAction::Publish, "");
         i.decided_by = String::new();
         assert_eq!(ReviewDecision::make(i, Utc::now()), Err(DecisionError::MissingActor));
+    }
+
+    #[test]
+    fn an_evidence_request_carries_its_message() {
+        let deadline = Utc::now() + chrono::Duration::days(14);
+        let mut i = input(ReviewStatus::Pending, ReviewAction::RequestEvidence { deadline }, "");
+        i.message = Some("  ".into());
+        assert_eq!(ReviewDecision::make(i.clone(), Utc::now()), Err(DecisionError::MissingMessage));
+        i.message = Some("x".repeat(MAX_FACTS_CHARS + 1));
+        assert_eq!(ReviewDecision::make(i.clone(), Utc::now()), Err(DecisionError::MessageTooLong));
+        i.message = Some("Please send your invoice.".into());
+        let d = ReviewDecision::make(i, Utc::now()).unwrap();
+        assert_eq!(d.message.as_deref(), Some("Please send your invoice."));
     }
 }

@@ -13,6 +13,7 @@ pub mod lifecycle;
 pub mod rating;
 pub mod review;
 pub mod shop;
+pub mod templates;
 
 pub use audit::{AuditCase, AuditKind, AuditOutcome, ChecklistItem, ChecklistStatus};
 pub use decision::{DecisionError, DecisionInput, Grounds, ReviewDecision};

@@ -12,7 +12,7 @@ use chrono::{DateTime, Months, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::lifecycle::ReviewStatus;
-use crate::review::Review;
+use crate::review::{Review, ReviewSource, Stars};
 
 /// The seed's five bands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -78,18 +78,23 @@ pub struct ShopRating {
 }
 
 impl ShopRating {
-    /// Applies seed 003 to `reviews` (of one shop) as of `now`. The window is
+    /// Applies seed 003 to `reviews` (of one shop) as of `now`.
+    pub fn compute<'a>(reviews: impl IntoIterator<Item = &'a Review>, now: DateTime<Utc>) -> ShopRating {
+        ShopRating::from_entries(reviews.into_iter().map(RatingEntry::of), now)
+    }
+
+    /// Seed 003 over slim entries (what a database query returns). The window is
     /// the 12 calendar months before `now`, exclusive of the start instant:
     /// `now - 12 months < submitted_at <= now`.
-    pub fn compute<'a>(reviews: impl IntoIterator<Item = &'a Review>, now: DateTime<Utc>) -> ShopRating {
+    pub fn from_entries(entries: impl IntoIterator<Item = RatingEntry>, now: DateTime<Utc>) -> ShopRating {
         let start = now.checked_sub_months(Months::new(12)).unwrap_or(DateTime::<Utc>::MIN_UTC);
         let (mut sum, mut counted, mut imported) = (0u64, 0u32, 0u32);
-        for r in reviews {
-            if r.status != ReviewStatus::Published || r.submitted_at <= start || r.submitted_at > now {
+        for e in entries {
+            if !e.published || e.submitted_at <= start || e.submitted_at > now {
                 continue;
             }
-            if r.source.is_verified() {
-                sum += u64::from(r.stars.get());
+            if e.source.is_verified() {
+                sum += u64::from(e.stars.get());
                 counted += 1;
             } else {
                 imported += 1;
@@ -105,11 +110,31 @@ impl ShopRating {
     }
 }
 
+/// What the rating needs to know of one review.
+#[derive(Debug, Clone, Copy)]
+pub struct RatingEntry {
+    pub stars: Stars,
+    pub source: ReviewSource,
+    pub published: bool,
+    pub submitted_at: DateTime<Utc>,
+}
+
+impl RatingEntry {
+    pub fn of(r: &Review) -> RatingEntry {
+        RatingEntry {
+            stars: r.stars,
+            source: r.source,
+            published: r.status == ReviewStatus::Published,
+            submitted_at: r.submitted_at,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ids::{ReviewId, ShopId};
-    use crate::review::{ReviewFlags, ReviewSource, Stars};
+    use crate::review::ReviewFlags;
     use chrono::{Duration, NaiveDate, TimeZone};
     use proptest::prelude::*;
 

@@ -31,6 +31,7 @@ fn publish(r: &Review) -> NewDecision {
         action: ReviewAction::Publish,
         grounds: Grounds::default(),
         decided_by: "bench".into(),
+        message: None,
     }
 }
 

@@ -22,7 +22,10 @@ use serde::Deserialize;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use trustdesk_domain::decision::{DecisionInput, Grounds};
-use trustdesk_domain::{DecisionId, Review, ReviewAction, ReviewDecision, ReviewId, Shop};
+use trustdesk_domain::rating::RatingEntry;
+use trustdesk_domain::{
+    DecisionId, Review, ReviewAction, ReviewDecision, ReviewId, Shop, ShopId, ShopRating, Stars,
+};
 
 pub use error::StoreError;
 pub use query::{fts_query, FlagFilter, ReviewQuery, Sort};
@@ -63,6 +66,8 @@ pub struct NewDecision {
     pub action: ReviewAction,
     pub grounds: Grounds,
     pub decided_by: String,
+    /// What the reviewer is told; required for evidence requests.
+    pub message: Option<String>,
 }
 
 impl Store {
@@ -193,6 +198,49 @@ impl Store {
         Ok(ReviewPage { items, total: total as u64 })
     }
 
+    /// The shop's public rating by seed 003, from the server copies (what the
+    /// profile shows), as of `now`.
+    pub async fn shop_rating(&self, shop: ShopId, now: DateTime<Utc>) -> Result<ShopRating, StoreError> {
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT stars, source, submitted_at FROM reviews WHERE shop_id = ?1 AND state = 'published'",
+        )
+        .bind(shop.to_string())
+        .fetch_all(&self.reader)
+        .await?;
+        let entries = rows
+            .into_iter()
+            .map(|(stars, source, submitted)| {
+                Ok(RatingEntry {
+                    stars: Stars::try_from(stars).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    source: parse_code(&source)?,
+                    published: true,
+                    submitted_at: rows::parse_time(&submitted)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(ShopRating::from_entries(entries, now))
+    }
+
+    /// Other reviews by the same reviewer, newest first.
+    pub async fn reviewer_history(
+        &self,
+        review: ReviewId,
+        limit: u32,
+    ) -> Result<Vec<ReviewView>, StoreError> {
+        sqlx::query(&format!(
+            "{} WHERE r.reviewer_reference = (SELECT reviewer_reference FROM reviews WHERE id = ?1) AND r.id <> ?1
+             ORDER BY r.submitted_at DESC LIMIT ?2",
+            rows::OVERLAY_SELECT
+        ))
+        .bind(review.to_string())
+        .bind(i64::from(limit.min(MAX_PAGE)))
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(rows::review_view)
+        .collect()
+    }
+
     /// Reviews per effective state, for the queue's tabs.
     pub async fn state_counts(&self) -> Result<Vec<(String, u64)>, StoreError> {
         let rows: Vec<(String, i64)> = sqlx::query_as(&format!(
@@ -237,6 +285,7 @@ impl Store {
                 action: new.action,
                 grounds: new.grounds,
                 decided_by: new.decided_by,
+                message: new.message,
             },
             now,
         )?;

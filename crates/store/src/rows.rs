@@ -51,6 +51,12 @@ pub(crate) fn time_key(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
+pub(crate) fn parse_time(s: &str) -> Result<DateTime<Utc>, StoreError> {
+    Ok(DateTime::parse_from_rfc3339(s)
+        .map_err(|e| StoreError::Corrupt(format!("time {s:?}: {e}")))?
+        .with_timezone(&Utc))
+}
+
 pub(crate) fn enum_code<T: Serialize>(v: &T) -> Result<String, StoreError> {
     match serde_json::to_value(v)? {
         serde_json::Value::String(s) => Ok(s),
@@ -78,9 +84,7 @@ pub(crate) fn review_view(row: &SqliteRow) -> Result<ReviewView, StoreError> {
         language: parse_id(row.try_get("language")?)?,
         experience_date: NaiveDate::parse_from_str(experience, "%Y-%m-%d")
             .map_err(|e| StoreError::Corrupt(format!("experience_date {experience:?}: {e}")))?,
-        submitted_at: DateTime::parse_from_rfc3339(submitted)
-            .map_err(|e| StoreError::Corrupt(format!("submitted_at {submitted:?}: {e}")))?
-            .with_timezone(&Utc),
+        submitted_at: parse_time(submitted)?,
         source: parse_code(row.try_get("source")?)?,
         status,
         flags: serde_json::from_str(row.try_get("flags")?)?,

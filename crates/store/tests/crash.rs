@@ -39,6 +39,7 @@ fn crash_child() {
                         action: ReviewAction::Publish,
                         grounds: Grounds::default(),
                         decided_by: "crash-child".into(),
+                        message: None,
                     },
                     Utc::now(),
                 )

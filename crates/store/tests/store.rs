@@ -15,7 +15,15 @@ async fn seeded(n: usize) -> (tempfile::TempDir, Store, Vec<trustdesk_domain::Re
 }
 
 fn decide(review: &trustdesk_domain::Review, action: ReviewAction) -> NewDecision {
-    NewDecision { review_id: review.id, action, grounds: Grounds::default(), decided_by: "mod-anna".into() }
+    let message =
+        matches!(action, ReviewAction::RequestEvidence { .. }).then(|| "Please send your invoice.".into());
+    NewDecision {
+        review_id: review.id,
+        action,
+        grounds: Grounds::default(),
+        decided_by: "mod-anna".into(),
+        message,
+    }
 }
 
 #[tokio::test]
@@ -330,4 +338,33 @@ async fn undo_takes_back_only_the_newest_pending_decision() {
     );
     assert_eq!(store.journal_entries_for(&first.id.to_string(), "decision_recorded").await.unwrap(), 1);
     assert_eq!(store.journal_entries_for(&first.id.to_string(), "decision_undone").await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn shop_rating_uses_the_public_copies_by_the_seed_rules() {
+    let (_dir, store, reviews) = seeded(300).await;
+    let now = Utc::now();
+    let shop = reviews[0].shop_id;
+    let theirs: Vec<_> = reviews.iter().filter(|r| r.shop_id == shop).cloned().collect();
+    let want = trustdesk_domain::ShopRating::compute(&theirs, now);
+    assert!(want.counted > 0, "the demo shop has published reviews");
+    assert_eq!(store.shop_rating(shop, now).await.unwrap(), want);
+    // A local decision does not change the public rating until the server applies it.
+    let r = theirs.iter().find(|r| r.status == ReviewStatus::Pending).unwrap();
+    store.record_decision(decide(r, ReviewAction::Publish), now).await.unwrap();
+    assert_eq!(store.shop_rating(shop, now).await.unwrap(), want);
+}
+
+#[tokio::test]
+async fn reviewer_history_lists_the_other_reviews_of_the_same_reviewer() {
+    let (_dir, store, reviews) = seeded(20).await;
+    let mut a = reviews[0].clone();
+    let mut b = reviews[1].clone();
+    let mut c = reviews[2].clone();
+    a.reviewer_reference = "cust-same".into();
+    b.reviewer_reference = "cust-same".into();
+    c.reviewer_reference = "cust-other".into();
+    store.upsert_reviews(&[a.clone(), b.clone(), c]).await.unwrap();
+    let h = store.reviewer_history(a.id, 10).await.unwrap();
+    assert_eq!(h.iter().map(|v| v.review.id).collect::<Vec<_>>(), vec![b.id]);
 }

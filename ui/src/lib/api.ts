@@ -2,6 +2,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import type { DecideRequest } from './bindings/DecideRequest';
 import type { IpcError } from './bindings/IpcError';
+import type { ReviewContext } from './bindings/ReviewContext';
 import type { ReviewListQuery } from './bindings/ReviewListQuery';
 import type { ReviewPage } from './bindings/ReviewPage';
 import type { ReviewRow } from './bindings/ReviewRow';
@@ -37,4 +38,7 @@ export const api = {
   queueCounts: () => call<StateCount[]>('queue_counts'),
   decide: (request: DecideRequest) => call<ReviewRow>('decide_review', { request }),
   undo: (decisionId: string) => call<ReviewRow>('undo_decision', { decisionId }),
+  reviewContext: (reviewId: string) => call<ReviewContext>('review_context', { reviewId }),
+  evidenceMessage: (reviewId: string, deadline: string) =>
+    call<string>('evidence_message', { reviewId, deadline }),
 };

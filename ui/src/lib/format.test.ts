@@ -4,6 +4,7 @@ import {
   experienceNote,
   fakeSignalLabel,
   formatDate,
+  ratingText,
   reasonLabel,
   sourceLabel,
   starsText,
@@ -50,5 +51,14 @@ describe('format', () => {
 
   it('computes evidence deadlines', () => {
     expect(deadlineAfter(new Date('2026-11-26T10:00:00Z'), 14)).toBe('2026-12-10T10:00:00.000Z');
+  });
+});
+
+describe('rating', () => {
+  it('shows two decimals and the band', () => {
+    expect(ratingText(449, 'good')).toBe('4.49 Good');
+    expect(ratingText(450, 'excellent')).toBe('4.50 Excellent');
+    expect(ratingText(100, 'very_poor')).toBe('1.00 Very poor');
+    expect(ratingText(null, null)).toBe('no rating yet');
   });
 });

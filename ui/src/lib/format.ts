@@ -1,6 +1,7 @@
 // Display helpers; pure so they are unit-tested without a window.
 import type { ExperienceCheck } from './bindings/ExperienceCheck';
 import type { FakeSignal } from './bindings/FakeSignal';
+import type { RatingLabel } from './bindings/RatingLabel';
 import type { RejectionReason } from './bindings/RejectionReason';
 import type { ReviewSource } from './bindings/ReviewSource';
 import type { ReviewStatus } from './bindings/ReviewStatus';
@@ -92,4 +93,18 @@ export function experienceNote(c: ExperienceCheck): string | null {
 /** RFC 3339 deadline `days` whole days after `now`. */
 export function deadlineAfter(now: Date, days: number): string {
   return new Date(now.getTime() + days * 86_400_000).toISOString();
+}
+
+const RATING_LABELS: Record<RatingLabel, string> = {
+  excellent: 'Excellent',
+  good: 'Good',
+  fair: 'Fair',
+  poor: 'Poor',
+  very_poor: 'Very poor',
+};
+
+/** "4.49 Good" from hundredths and label; "no rating yet" without reviews. */
+export function ratingText(hundredths: number | null, label: RatingLabel | null): string {
+  if (hundredths === null || label === null) return 'no rating yet';
+  return `${Math.floor(hundredths / 100)}.${String(hundredths % 100).padStart(2, '0')} ${RATING_LABELS[label]}`;
 }

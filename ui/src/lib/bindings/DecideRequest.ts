@@ -8,4 +8,8 @@ export type DecideRequest = { review_id: string, action: ReviewAction,
 /**
  * Facts in the moderator's words; required when refusing evidence.
  */
-facts?: string, };
+facts?: string, 
+/**
+ * The text sent to the reviewer; required when requesting evidence.
+ */
+message?: string, };
