@@ -7,6 +7,7 @@ fn main() {
             "list_reviews",
             "queue_counts",
             "decide_review",
+            "decide_reviews",
             "undo_decision",
             "review_context",
             "evidence_message",

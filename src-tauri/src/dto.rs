@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use trustdesk_domain::review::{ExperienceCheck, ReviewFlags};
 use trustdesk_domain::{Industry, RejectionReason, ReviewAction, ReviewSource, ReviewStatus, ShopRating};
 use trustdesk_store::{FlagFilter, ReviewView, Sort};
+
+use crate::IpcError;
 use ts_rs::TS;
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -128,6 +130,27 @@ pub struct DecideRequest {
     pub message: Option<String>,
 }
 
+/// One action applied to several reviews (publish or reject).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct BulkDecideRequest {
+    pub review_ids: Vec<String>,
+    pub action: ReviewAction,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct BulkFailure {
+    pub review_id: String,
+    pub error: IpcError,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct BulkDecideResult {
+    /// The reviews as the user now sees them.
+    pub updated: Vec<ReviewRow>,
+    pub failed: Vec<BulkFailure>,
+}
+
 impl From<ReviewView> for ReviewRow {
     fn from(v: ReviewView) -> Self {
         let experience_check = v.review.experience_check();
@@ -163,7 +186,6 @@ mod bindings {
     use std::path::{Path, PathBuf};
 
     use super::*;
-    use crate::IpcError;
 
     fn export(dir: &Path) {
         StoreInfo::export_all_to(dir).unwrap();
@@ -172,6 +194,8 @@ mod bindings {
         StateCount::export_all_to(dir).unwrap();
         DecideRequest::export_all_to(dir).unwrap();
         ReviewContext::export_all_to(dir).unwrap();
+        BulkDecideRequest::export_all_to(dir).unwrap();
+        BulkDecideResult::export_all_to(dir).unwrap();
         IpcError::export_all_to(dir).unwrap();
     }
 

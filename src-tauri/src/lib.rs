@@ -40,6 +40,7 @@ pub fn run() {
             reviews::list_reviews,
             reviews::queue_counts,
             reviews::decide_review,
+            reviews::decide_reviews,
             reviews::undo_decision,
             reviews::review_context,
             reviews::evidence_message

@@ -7,7 +7,8 @@ use trustdesk_domain::{templates, DecisionId, ReviewAction, ReviewId};
 use trustdesk_store::{NewDecision, ReviewQuery};
 
 use crate::dto::{
-    DecideRequest, ReviewContext, ReviewListQuery, ReviewPage, ReviewRow, StateCount, StoreInfo,
+    BulkDecideRequest, BulkDecideResult, BulkFailure, DecideRequest, ReviewContext, ReviewListQuery,
+    ReviewPage, ReviewRow, StateCount, StoreInfo,
 };
 use crate::state::{AppState, Opened};
 use crate::IpcError;
@@ -82,6 +83,49 @@ pub async fn decide_review(state: State<'_, Opened>, request: DecideRequest) -> 
         )
         .await?;
     Ok(s.store.get_review(review_id).await?.into())
+}
+
+/// Largest selection one bulk action takes.
+const MAX_BULK: usize = 500;
+
+/// Publishes or rejects a selection in one durable transaction; items whose
+/// transition is illegal are reported, the rest land.
+#[tauri::command]
+pub async fn decide_reviews(
+    state: State<'_, Opened>,
+    request: BulkDecideRequest,
+) -> Result<BulkDecideResult, IpcError> {
+    let s = opened(&state)?;
+    if !matches!(request.action, ReviewAction::Publish | ReviewAction::Reject { .. }) {
+        return Err(IpcError::new("bad_request", "bulk actions are publish and reject only"));
+    }
+    if request.review_ids.len() > MAX_BULK {
+        return Err(IpcError::new("bad_request", format!("select at most {MAX_BULK} reviews at once")));
+    }
+    let ids = request
+        .review_ids
+        .iter()
+        .map(|id| parse::<ReviewId>("review_id", id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let batch = ids
+        .iter()
+        .map(|id| NewDecision {
+            review_id: *id,
+            action: request.action,
+            grounds: Grounds::default(),
+            decided_by: s.user.clone(),
+            message: None,
+        })
+        .collect();
+    let results = s.store.record_decisions(batch, Utc::now()).await?;
+    let mut out = BulkDecideResult { updated: Vec::new(), failed: Vec::new() };
+    for (id, r) in ids.into_iter().zip(results) {
+        match r {
+            Ok(_) => out.updated.push(s.store.get_review(id).await?.into()),
+            Err(e) => out.failed.push(BulkFailure { review_id: id.to_string(), error: e.into() }),
+        }
+    }
+    Ok(out)
 }
 
 #[tauri::command]

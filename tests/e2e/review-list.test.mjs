@@ -109,6 +109,29 @@ test('e requests evidence with a template in the reviewer\'s language', async ()
   assert.match(status, /Evidence requested \(due \d{4}-\d{2}-\d{2}\)/);
 });
 
+test('Space marks reviews and p publishes all marked at once', async () => {
+  await browser.$('[data-testid="tab-pending"]').click();
+  await browser.waitUntil(async () => (await text('range')).startsWith('1 of'), { timeout: 3000 });
+  await browser.$('[data-testid="review-list"]').click();
+  const publishedBefore = await count('published');
+  const ids = [];
+  for (let i = 0; i < 3; i++) {
+    ids.push(await selectedId());
+    await browser.keys(' ');
+  }
+  await browser.waitUntil(async () => (await text('marked-count')) === '3 marked', { timeout: 3000 });
+  await browser.keys('p');
+  await browser.waitUntil(async () => (await count('published')) === publishedBefore + 3, {
+    timeout: 3000,
+    timeoutMsg: 'the bulk publish did not land',
+  });
+  for (const id of ids) {
+    const status = await browser.$(`[data-review-id="${id}"] [data-testid="review-status"]`).getText();
+    assert.ok(status.includes('Published'), `${id}: ${status}`);
+  }
+  assert.equal(await browser.$('[data-testid="marked-count"]').isExisting(), false);
+});
+
 test('the Rejected tab lists the decision made offline', async () => {
   await browser.$('[data-testid="tab-rejected"]').click();
   await browser.waitUntil(async () => (await count('rejected')) >= 1, { timeout: 3000 });

@@ -20,7 +20,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use sqlx::{Connection, QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use trustdesk_domain::decision::{DecisionInput, Grounds};
 use trustdesk_domain::rating::RatingEntry;
 use trustdesk_domain::{
@@ -270,52 +270,38 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<ReviewDecision, StoreError> {
         let mut tx = self.writer.begin().await?;
-        let row = sqlx::query(&format!("{} WHERE r.id = ?1", rows::OVERLAY_SELECT))
-            .bind(new.review_id.to_string())
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound(new.review_id.to_string()))?;
-        let view = rows::review_view(&row)?;
-        let decision = ReviewDecision::make(
-            DecisionInput {
-                review_id: new.review_id,
-                current: view.effective_status,
-                base_version: view.review.version,
-                stars: view.review.stars,
-                action: new.action,
-                grounds: new.grounds,
-                decided_by: new.decided_by,
-                message: new.message,
-            },
-            now,
-        )?;
-        let payload = serde_json::to_string(&decision)?;
-        sqlx::query(
-            "INSERT INTO outbox (mutation_id, entity_kind, entity_id, base_version, payload, local_state, local_status, created_at)
-             VALUES (?1, 'review', ?2, ?3, ?4, ?5, ?6, ?7)",
-        )
-        .bind(decision.id.to_string())
-        .bind(decision.review_id.to_string())
-        .bind(decision.base_version)
-        .bind(&payload)
-        .bind(decision.to.state_name())
-        .bind(serde_json::to_string(&decision.to)?)
-        .bind(rows::time_key(now))
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO journal (at, actor, entity_kind, entity_id, event, mutation_id, payload)
-             VALUES (?1, ?2, 'review', ?3, 'decision_recorded', ?4, ?5)",
-        )
-        .bind(rows::time_key(now))
-        .bind(&decision.decided_by)
-        .bind(decision.review_id.to_string())
-        .bind(decision.id.to_string())
-        .bind(&payload)
-        .execute(&mut *tx)
-        .await?;
+        let decision = insert_decision(&mut tx, new, now).await?;
         tx.commit().await?;
         Ok(decision)
+    }
+
+    /// Records several decisions (a bulk action) in one durable transaction. Each
+    /// is checked on its own: an illegal one is reported and writes nothing, the
+    /// others still land.
+    pub async fn record_decisions(
+        &self,
+        batch: Vec<NewDecision>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Result<ReviewDecision, StoreError>>, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let mut results = Vec::with_capacity(batch.len());
+        for new in batch {
+            // A savepoint per item keeps a failed item's partial writes out.
+            let mut item = tx.begin().await?;
+            match insert_decision(&mut item, new, now).await {
+                Ok(d) => {
+                    item.commit().await?;
+                    results.push(Ok(d));
+                }
+                Err(e @ (StoreError::Decision(_) | StoreError::NotFound(_))) => {
+                    item.rollback().await?;
+                    results.push(Err(e));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        tx.commit().await?;
+        Ok(results)
     }
 
     /// Takes back a decision the server has not received yet. Only the newest
@@ -431,4 +417,58 @@ pub(crate) fn parse_code<T: for<'de> Deserialize<'de>>(code: &str) -> Result<T, 
 
 pub(crate) fn parse_id<T: FromStr>(s: &str) -> Result<T, StoreError> {
     s.parse().map_err(|_| StoreError::Corrupt(format!("bad id {s:?}")))
+}
+
+/// Checks a decision against the overlay and writes its outbox row and journal
+/// entry on `conn` (the caller owns the transaction).
+async fn insert_decision(
+    conn: &mut SqliteConnection,
+    new: NewDecision,
+    now: DateTime<Utc>,
+) -> Result<ReviewDecision, StoreError> {
+    let row = sqlx::query(&format!("{} WHERE r.id = ?1", rows::OVERLAY_SELECT))
+        .bind(new.review_id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound(new.review_id.to_string()))?;
+    let view = rows::review_view(&row)?;
+    let decision = ReviewDecision::make(
+        DecisionInput {
+            review_id: new.review_id,
+            current: view.effective_status,
+            base_version: view.review.version,
+            stars: view.review.stars,
+            action: new.action,
+            grounds: new.grounds,
+            decided_by: new.decided_by,
+            message: new.message,
+        },
+        now,
+    )?;
+    let payload = serde_json::to_string(&decision)?;
+    sqlx::query(
+        "INSERT INTO outbox (mutation_id, entity_kind, entity_id, base_version, payload, local_state, local_status, created_at)
+         VALUES (?1, 'review', ?2, ?3, ?4, ?5, ?6, ?7)",
+    )
+    .bind(decision.id.to_string())
+    .bind(decision.review_id.to_string())
+    .bind(decision.base_version)
+    .bind(&payload)
+    .bind(decision.to.state_name())
+    .bind(serde_json::to_string(&decision.to)?)
+    .bind(rows::time_key(now))
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO journal (at, actor, entity_kind, entity_id, event, mutation_id, payload)
+         VALUES (?1, ?2, 'review', ?3, 'decision_recorded', ?4, ?5)",
+    )
+    .bind(rows::time_key(now))
+    .bind(&decision.decided_by)
+    .bind(decision.review_id.to_string())
+    .bind(decision.id.to_string())
+    .bind(&payload)
+    .execute(&mut *conn)
+    .await?;
+    Ok(decision)
 }

@@ -368,3 +368,25 @@ async fn reviewer_history_lists_the_other_reviews_of_the_same_reviewer() {
     let h = store.reviewer_history(a.id, 10).await.unwrap();
     assert_eq!(h.iter().map(|v| v.review.id).collect::<Vec<_>>(), vec![b.id]);
 }
+
+#[tokio::test]
+async fn a_bulk_action_lands_the_legal_items_and_reports_the_rest() {
+    let (_dir, store, reviews) = seeded(60).await;
+    let pending: Vec<_> = reviews.iter().filter(|r| r.status == ReviewStatus::Pending).take(3).collect();
+    let published = reviews.iter().find(|r| r.status == ReviewStatus::Published).unwrap();
+    let mut batch: Vec<_> = pending.iter().map(|r| decide(r, ReviewAction::Publish)).collect();
+    batch.insert(1, decide(published, ReviewAction::Publish));
+    let results = store.record_decisions(batch, Utc::now()).await.unwrap();
+    assert_eq!(results.len(), 4);
+    assert!(results[1].as_ref().is_err_and(|e| e.code() == "invalid_decision"));
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 3);
+    let outbox = store.outbox().await.unwrap();
+    assert_eq!(outbox.len(), 3, "the illegal item wrote nothing");
+    for (entry, r) in outbox.iter().zip(&pending) {
+        assert_eq!(entry.decision.review_id, r.id, "in the order given");
+        assert_eq!(
+            store.journal_entries_for(&entry.decision.id.to_string(), "decision_recorded").await.unwrap(),
+            1
+        );
+    }
+}

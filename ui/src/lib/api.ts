@@ -1,5 +1,7 @@
 // Typed wrappers over the app's IPC commands. The types come from Rust (bindings/).
 import { invoke } from '@tauri-apps/api/core';
+import type { BulkDecideRequest } from './bindings/BulkDecideRequest';
+import type { BulkDecideResult } from './bindings/BulkDecideResult';
 import type { DecideRequest } from './bindings/DecideRequest';
 import type { IpcError } from './bindings/IpcError';
 import type { ReviewContext } from './bindings/ReviewContext';
@@ -37,6 +39,7 @@ export const api = {
   listReviews: (query: ReviewListQuery) => call<ReviewPage>('list_reviews', { query }),
   queueCounts: () => call<StateCount[]>('queue_counts'),
   decide: (request: DecideRequest) => call<ReviewRow>('decide_review', { request }),
+  decideMany: (request: BulkDecideRequest) => call<BulkDecideResult>('decide_reviews', { request }),
   undo: (decisionId: string) => call<ReviewRow>('undo_decision', { decisionId }),
   reviewContext: (reviewId: string) => call<ReviewContext>('review_context', { reviewId }),
   evidenceMessage: (reviewId: string, deadline: string) =>

@@ -16,6 +16,7 @@ describe('keyboard map', () => {
     expect(key('z', { ctrlKey: true })).toEqual({ kind: 'undo' });
     expect(key('/')).toEqual({ kind: 'search' });
     expect(key('?')).toEqual({ kind: 'help' });
+    expect(key(' ')).toEqual({ kind: 'mark' });
   });
 
   it('leaves modified and unknown keys alone', () => {

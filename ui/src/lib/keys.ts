@@ -7,6 +7,7 @@ export type Command =
   | { kind: 'accept_evidence' }
   | { kind: 'refuse_evidence' }
   | { kind: 'undo' }
+  | { kind: 'mark' }
   | { kind: 'search' }
   | { kind: 'help' }
   | { kind: 'escape' };
@@ -20,10 +21,11 @@ export const SHORTCUTS: { keys: string; what: string }[] = [
   { keys: 'e', what: 'request evidence' },
   { keys: 'a', what: 'accept received evidence (publish)' },
   { keys: 'x', what: 'refuse received evidence (delete)' },
+  { keys: 'Space', what: 'mark / unmark for a bulk action (p and r then apply to all marked)' },
   { keys: 'u', what: 'undo the last decision on this review (until synced)' },
   { keys: '/', what: 'search' },
   { keys: '?', what: 'this sheet' },
-  { keys: 'Esc', what: 'close a dialog, leave the search box' },
+  { keys: 'Esc', what: 'close a dialog, leave the search box, clear marks' },
 ];
 
 export function commandFor(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey'>): Command | null {
@@ -53,6 +55,8 @@ export function commandFor(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' 
       return { kind: 'refuse_evidence' };
     case 'u':
       return { kind: 'undo' };
+    case ' ':
+      return { kind: 'mark' };
     case '/':
       return { kind: 'search' };
     case '?':

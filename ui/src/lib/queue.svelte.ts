@@ -1,10 +1,13 @@
 // The review queue as the UI holds it: a filter, a sparse cache of pages fetched
 // on demand (the list is virtualised, so 100,000 items never cross IPC at once),
 // the selection, and the decisions made from it.
+import { SvelteSet } from 'svelte/reactivity';
 import { api, toIpcError } from './api';
 import type { DecideRequest } from './bindings/DecideRequest';
 import type { IpcError } from './bindings/IpcError';
 import type { ReviewListQuery } from './bindings/ReviewListQuery';
+import type { RejectionReason } from './bindings/RejectionReason';
+import type { ReviewAction } from './bindings/ReviewAction';
 import type { ReviewRow } from './bindings/ReviewRow';
 import type { StateCount } from './bindings/StateCount';
 
@@ -22,6 +25,8 @@ export class Queue {
   error = $state<IpcError | null>(null);
   notice = $state<string | null>(null);
   loaded = $state(false);
+  /** Ids marked for a bulk action. */
+  marked = new SvelteSet<string>();
   #generation = 0;
   // Bookkeeping only; nothing renders from it, so it need not be reactive.
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
@@ -47,6 +52,7 @@ export class Queue {
     this.#inflight.clear();
     this.pages = {};
     this.selected = 0;
+    this.marked.clear();
     await Promise.all([this.ensure(0), this.refreshCounts()]);
   }
 
@@ -106,6 +112,50 @@ export class Queue {
     } catch (e) {
       this.error = toIpcError(e);
       return false;
+    }
+  }
+
+  toggleMark() {
+    const row = this.current;
+    if (!row) return;
+    if (this.marked.has(row.id)) this.marked.delete(row.id);
+    else this.marked.add(row.id);
+    this.move(1);
+  }
+
+  /** Marked rows that are loaded (all of them unless the cache was reset). */
+  markedRows(): ReviewRow[] {
+    const rows: ReviewRow[] = [];
+    for (const page of Object.values(this.pages)) for (const r of page) if (this.marked.has(r.id)) rows.push(r);
+    return rows;
+  }
+
+  /** Reasons every marked review's shop allows, in the first one's order. */
+  commonReasons(): RejectionReason[] {
+    const rows = this.markedRows();
+    const first = rows[0];
+    if (!first) return [];
+    return first.allowed_reasons.filter((r) => rows.every((x) => x.allowed_reasons.includes(r)));
+  }
+
+  /** Applies one action to every marked review in one durable transaction. */
+  async decideMarked(action: ReviewAction) {
+    const ids = [...this.marked];
+    if (ids.length === 0) return;
+    try {
+      const result = await api.decideMany({ review_ids: ids, action });
+      for (const row of result.updated) this.#replace(row);
+      this.marked.clear();
+      for (const f of result.failed) this.marked.add(f.review_id);
+      this.notice =
+        `Saved ${result.updated.length} decisions` +
+        (result.failed.length > 0
+          ? `; ${result.failed.length} not possible (still marked): ${result.failed[0]?.error.message}`
+          : '');
+      this.error = null;
+      void this.refreshCounts();
+    } catch (e) {
+      this.error = toIpcError(e);
     }
   }
 
