@@ -3,8 +3,11 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use trustdesk_domain::arm::{suggested_reason, ArmHit};
 use trustdesk_domain::review::{ExperienceCheck, ReviewFlags};
-use trustdesk_domain::{Industry, RejectionReason, ReviewAction, ReviewSource, ReviewStatus, ShopRating};
+use trustdesk_domain::{
+    ArmCategory, Industry, RejectionReason, ReviewAction, ReviewSource, ReviewStatus, ShopRating,
+};
 use trustdesk_store::{FlagFilter, ReviewView, Sort};
 
 use crate::IpcError;
@@ -35,6 +38,9 @@ pub struct ReviewListQuery {
     pub source: Option<String>,
     #[ts(optional, as = "Option<QueueFlag>")]
     pub flag: Option<FlagFilter>,
+    /// ARM category code with at least one hit.
+    #[ts(optional, as = "Option<ArmCategory>")]
+    pub category: Option<String>,
     #[ts(optional)]
     pub search: Option<String>,
     #[ts(optional, as = "Option<QueueSort>")]
@@ -52,6 +58,7 @@ pub enum QueueFlag {
     SuspectedFake,
     EvidenceReceived,
     DeadlinePassed,
+    ArmHit,
 }
 
 /// TypeScript mirror of [`Sort`].
@@ -88,6 +95,10 @@ pub struct ReviewRow {
     pub undoable_decision: Option<String>,
     /// Reasons that may be chosen for this review's shop, in display order.
     pub allowed_reasons: Vec<RejectionReason>,
+    /// ARM filter hits with UTF-16 spans for highlighting.
+    pub hits: Vec<ArmHit>,
+    /// The reason the hits point to, preselected in the reject dialog.
+    pub suggested_reason: Option<RejectionReason>,
     pub flags: ReviewFlags,
 }
 
@@ -155,6 +166,7 @@ impl From<ReviewView> for ReviewRow {
     fn from(v: ReviewView) -> Self {
         let experience_check = v.review.experience_check();
         let allowed_reasons = v.shop.rejection_reasons();
+        let suggested_reason = suggested_reason(&v.hits, &allowed_reasons);
         let r = v.review;
         ReviewRow {
             id: r.id.to_string(),
@@ -174,6 +186,8 @@ impl From<ReviewView> for ReviewRow {
             pending_decisions: v.pending_decisions,
             undoable_decision: v.newest_local_decision.map(|d| d.to_string()),
             allowed_reasons,
+            hits: v.hits,
+            suggested_reason,
             flags: r.flags,
         }
     }
@@ -245,6 +259,7 @@ mod bindings {
             FlagFilter::SuspectedFake,
             FlagFilter::EvidenceReceived,
             FlagFilter::DeadlinePassed,
+            FlagFilter::ArmHit,
         ];
         let decl = QueueFlag::decl();
         for f in flags {

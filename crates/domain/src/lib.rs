@@ -5,6 +5,7 @@
 //! a value plus the rules over it, so the workstation, the central service and the
 //! tests all apply exactly the same rules.
 
+pub mod arm;
 pub mod audit;
 pub mod decision;
 pub mod dispute;

@@ -8,7 +8,7 @@ use chrono::Utc;
 use criterion::{criterion_group, criterion_main, Criterion};
 use trustdesk_domain::decision::Grounds;
 use trustdesk_domain::{Review, ReviewAction, ReviewStatus, Shop};
-use trustdesk_store::{demo, NewDecision, Store};
+use trustdesk_store::{demo, NewDecision, ReviewQuery, Store};
 
 fn pending_data(n: usize) -> (Vec<Shop>, Vec<Review>) {
     let (shops, mut reviews) = demo::generate(1, n, Utc::now());
@@ -93,5 +93,33 @@ fn bulk_load(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, record_decision, bulk_load);
+/// The queue over 100,000 reviews with 5,000 local decisions: what the UI asks
+/// for when it opens a tab, searches, or scrolls deep.
+fn queue_pages(c: &mut Criterion) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (shops, reviews) = demo::generate(3, 100_000, Utc::now());
+    let dir = tempfile::tempdir().unwrap();
+    let store = rt.block_on(seeded(dir.path(), &shops, &reviews));
+    let pending: Vec<NewDecision> =
+        reviews.iter().filter(|r| r.status == ReviewStatus::Pending).take(5_000).map(publish).collect();
+    rt.block_on(store.record_decisions(pending, Utc::now())).unwrap();
+    let page = |q: ReviewQuery| {
+        let store = store.clone();
+        let rt = &rt;
+        move || rt.block_on(store.list_reviews(&q, Utc::now())).unwrap()
+    };
+    let mut g = c.benchmark_group("queue_100k");
+    g.sample_size(20).measurement_time(Duration::from_secs(5));
+    let first = page(ReviewQuery { state: Some("pending".into()), limit: 100, ..Default::default() });
+    g.bench_function("first_page_pending", |b| b.iter(&first));
+    let deep =
+        page(ReviewQuery { state: Some("pending".into()), offset: 60_000, limit: 100, ..Default::default() });
+    g.bench_function("page_at_60000_pending", |b| b.iter(&deep));
+    let search = page(ReviewQuery { search: Some("Lieferung".into()), limit: 100, ..Default::default() });
+    g.bench_function("search_first_page", |b| b.iter(&search));
+    g.bench_function("state_counts", |b| b.iter(|| rt.block_on(store.state_counts()).unwrap()));
+    g.finish();
+}
+
+criterion_group!(benches, record_decision, bulk_load, queue_pages);
 criterion_main!(benches);

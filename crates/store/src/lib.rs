@@ -21,6 +21,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection, QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
+use trustdesk_domain::arm::ArmHit;
 use trustdesk_domain::decision::{DecisionInput, Grounds};
 use trustdesk_domain::rating::RatingEntry;
 use trustdesk_domain::{
@@ -171,6 +172,72 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Stores the filter hits of scanned reviews, replacing earlier ones.
+    pub async fn put_hits(
+        &self,
+        scanned: &[(ReviewId, Vec<ArmHit>)],
+        rule_pack_version: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        for chunk in scanned.chunks(256) {
+            let mut encoded = Vec::with_capacity(chunk.len());
+            for (id, hits) in chunk {
+                encoded.push((id.to_string(), serde_json::to_string(hits)?));
+            }
+            let mut b =
+                QueryBuilder::<Sqlite>::new("INSERT INTO review_hits (review_id, rule_pack_version, hits) ");
+            b.push_values(encoded, |mut row, (id, hits)| {
+                row.push_bind(id).push_bind(rule_pack_version).push_bind(hits);
+            });
+            b.push(
+                " ON CONFLICT (review_id) DO UPDATE SET rule_pack_version = excluded.rule_pack_version, \
+                 hits = excluded.hits",
+            );
+            b.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Reviews not yet scanned with `rule_pack_version` (new, edited, or scanned
+    /// with an older pack), for the scanner to work through in batches.
+    pub async fn reviews_to_scan(
+        &self,
+        rule_pack_version: &str,
+        limit: u32,
+    ) -> Result<Vec<ReviewView>, StoreError> {
+        sqlx::query(&format!(
+            "{} WHERE h.rule_pack_version IS NULL OR h.rule_pack_version <> ?1 LIMIT ?2",
+            rows::OVERLAY_SELECT
+        ))
+        .bind(rule_pack_version)
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(rows::review_view)
+        .collect()
+    }
+
+    /// Scans every review not yet scanned with `rule_pack_version`, in batches,
+    /// storing the hits `scan` returns. Returns how many reviews were scanned.
+    pub async fn scan_unscanned(
+        &self,
+        rule_pack_version: &str,
+        scan: impl Fn(&ReviewView) -> Vec<ArmHit>,
+    ) -> Result<usize, StoreError> {
+        let mut total = 0;
+        loop {
+            let batch = self.reviews_to_scan(rule_pack_version, 1000).await?;
+            if batch.is_empty() {
+                return Ok(total);
+            }
+            let scanned: Vec<_> = batch.iter().map(|v| (v.review.id, scan(v))).collect();
+            self.put_hits(&scanned, rule_pack_version).await?;
+            total += scanned.len();
+        }
     }
 
     pub async fn review_count(&self) -> Result<u64, StoreError> {

@@ -16,6 +16,8 @@ pub enum FlagFilter {
     EvidenceReceived,
     /// Evidence was requested and its deadline has passed.
     DeadlinePassed,
+    /// At least one ARM filter hit.
+    ArmHit,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +42,8 @@ pub struct ReviewQuery {
     /// Source code, e.g. `imported`.
     pub source: Option<String>,
     pub flag: Option<FlagFilter>,
+    /// ARM category code with at least one hit.
+    pub category: Option<String>,
     /// Words to find in the text (all must occur; the last may be a prefix).
     pub search: Option<String>,
     pub sort: Sort,
@@ -88,7 +92,7 @@ pub(crate) fn push_where(b: &mut QueryBuilder<'_, Sqlite>, q: &ReviewQuery, now:
         b.push(" AND r.source = ").push_bind(source.clone());
     }
     match q.flag {
-        None => {}
+        None | Some(FlagFilter::ArmHit) => {}
         Some(FlagFilter::ShopFlagged) => {
             b.push(" AND json_extract(r.flags, '$.shop_flag') IS NOT NULL");
         }
@@ -105,6 +109,17 @@ pub(crate) fn push_where(b: &mut QueryBuilder<'_, Sqlite>, q: &ReviewQuery, now:
             )
             .push_bind(time_key(now));
         }
+    }
+    if let Some(FlagFilter::ArmHit) = q.flag {
+        b.push(" AND EXISTS (SELECT 1 FROM review_hits h WHERE h.review_id = r.id AND h.hits <> '[]')");
+    }
+    if let Some(category) = &q.category {
+        b.push(
+            " AND EXISTS (SELECT 1 FROM review_hits h, json_each(h.hits) j \
+             WHERE h.review_id = r.id AND json_extract(j.value, '$.category') = ",
+        )
+        .push_bind(category.clone())
+        .push(")");
     }
     if let Some(fts) = q.search.as_deref().and_then(fts_query) {
         b.push(" AND r.rowid IN (SELECT rowid FROM reviews_fts WHERE reviews_fts MATCH ")

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::Serialize;
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
+use trustdesk_domain::arm::ArmHit;
 use trustdesk_domain::{DecisionId, Review, ReviewStatus, Shop, Stars};
 
 use crate::{parse_code, parse_id, StoreError};
@@ -12,11 +13,12 @@ use crate::{parse_code, parse_id, StoreError};
 pub(crate) const OVERLAY_SELECT: &str = "
     SELECT r.*, s.name AS shop_name, s.country AS shop_country, s.languages AS shop_languages,
       s.industries AS shop_industries, s.arm_enabled AS shop_arm_enabled, s.employee_names AS shop_employees,
+      h.hits AS hits, h.rule_pack_version AS rule_pack_version,
       (SELECT o.mutation_id FROM outbox o WHERE o.entity_id = r.id ORDER BY o.seq DESC LIMIT 1) AS local_decision,
       (SELECT o.local_status FROM outbox o WHERE o.entity_id = r.id ORDER BY o.seq DESC LIMIT 1) AS local_status,
       (SELECT o.local_state FROM outbox o WHERE o.entity_id = r.id ORDER BY o.seq DESC LIMIT 1) AS local_state,
       (SELECT COUNT(*) FROM outbox o WHERE o.entity_id = r.id) AS pending_decisions
-    FROM reviews r JOIN shops s ON s.id = r.shop_id";
+    FROM reviews r JOIN shops s ON s.id = r.shop_id LEFT JOIN review_hits h ON h.review_id = r.id";
 
 /// The overlay's filterable columns only, for counting matches.
 pub(crate) const OVERLAY_COUNT: &str = "
@@ -44,6 +46,10 @@ pub struct ReviewView {
     pub pending_decisions: u32,
     /// The newest of them: the one an undo would take back.
     pub newest_local_decision: Option<DecisionId>,
+    /// ARM filter hits, empty when the text was not scanned (or is clean).
+    pub hits: Vec<ArmHit>,
+    /// The rule-pack version that scanned this text, if scanned.
+    pub rule_pack_version: Option<String>,
 }
 
 /// Fixed-width UTC timestamp, so text order equals time order.
@@ -102,11 +108,17 @@ pub(crate) fn review_view(row: &SqliteRow) -> Result<ReviewView, StoreError> {
     };
     let newest_local_decision =
         row.try_get::<Option<&str>, _>("local_decision")?.map(parse_id).transpose()?;
+    let hits = match row.try_get::<Option<&str>, _>("hits")? {
+        Some(h) => serde_json::from_str(h)?,
+        None => Vec::new(),
+    };
     Ok(ReviewView {
         review,
         shop,
         effective_status,
         pending_decisions: pending as u32,
         newest_local_decision,
+        hits,
+        rule_pack_version: row.try_get("rule_pack_version")?,
     })
 }

@@ -390,3 +390,85 @@ async fn a_bulk_action_lands_the_legal_items_and_reports_the_rest() {
         );
     }
 }
+
+fn hit(category: trustdesk_domain::ArmCategory, rule: &str) -> trustdesk_domain::arm::ArmHit {
+    trustdesk_domain::arm::ArmHit {
+        category,
+        rule: rule.into(),
+        start: 0,
+        end: 3,
+        start_utf16: 0,
+        end_utf16: 3,
+        text: "abc".into(),
+        explanation: "listed word".into(),
+    }
+}
+
+#[tokio::test]
+async fn hits_are_stored_filtered_on_and_dropped_when_the_text_changes() {
+    use trustdesk_domain::ArmCategory;
+    let (_dir, store, reviews) = seeded(30).await;
+    assert_eq!(store.reviews_to_scan("v1", 1000).await.unwrap().len(), 30);
+    let mut scanned: Vec<_> = reviews.iter().map(|r| (r.id, Vec::new())).collect();
+    scanned[0].1 = vec![hit(ArmCategory::Insult, "en.insult.1")];
+    scanned[1].1 = vec![hit(ArmCategory::PersonalData, "en.pd.2"), hit(ArmCategory::Insult, "en.insult.3")];
+    store.put_hits(&scanned, "v1").await.unwrap();
+    assert!(store.reviews_to_scan("v1", 1000).await.unwrap().is_empty());
+    assert_eq!(store.reviews_to_scan("v2", 1000).await.unwrap().len(), 30, "a new pack rescans everything");
+
+    let v = store.get_review(reviews[1].id).await.unwrap();
+    assert_eq!(v.hits, scanned[1].1);
+    assert_eq!(v.rule_pack_version.as_deref(), Some("v1"));
+
+    let ids = |q: ReviewQuery| {
+        let store = store.clone();
+        async move {
+            let mut v: Vec<_> = store
+                .list_reviews(&q, Utc::now())
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|v| v.review.id)
+                .collect();
+            v.sort();
+            v
+        }
+    };
+    let mut both = vec![reviews[0].id, reviews[1].id];
+    both.sort();
+    assert_eq!(ids(ReviewQuery { category: Some("insult".into()), ..q() }).await, both);
+    assert_eq!(ids(ReviewQuery { category: Some("personal_data".into()), ..q() }).await, vec![reviews[1].id]);
+    assert_eq!(ids(ReviewQuery { flag: Some(FlagFilter::ArmHit), ..q() }).await, both);
+
+    // An edited text has not been scanned: its old hits go.
+    let mut edited = reviews[0].clone();
+    edited.text = "A new text from the server".into();
+    store.upsert_reviews(&[edited.clone(), reviews[1].clone()]).await.unwrap();
+    assert!(store.get_review(edited.id).await.unwrap().hits.is_empty());
+    assert_eq!(store.get_review(reviews[1].id).await.unwrap().hits.len(), 2, "unchanged text keeps its hits");
+    let to_scan = store.reviews_to_scan("v1", 1000).await.unwrap();
+    assert_eq!(to_scan.iter().map(|v| v.review.id).collect::<Vec<_>>(), vec![edited.id]);
+}
+
+#[tokio::test]
+async fn scanning_covers_every_review_once_per_pack_version() {
+    use trustdesk_domain::ArmCategory;
+    let (_dir, store, reviews) = seeded(2_500).await;
+    // A tiny real scanner: flags texts mentioning "Paket".
+    let scan = |v: &trustdesk_store::ReviewView| {
+        v.review
+            .text
+            .find("Paket")
+            .map(|_| vec![hit(ArmCategory::ProductReference, "de.test.1")])
+            .unwrap_or_default()
+    };
+    assert_eq!(store.scan_unscanned("v1", scan).await.unwrap(), 2_500);
+    assert_eq!(store.scan_unscanned("v1", scan).await.unwrap(), 0, "nothing left for the same pack");
+    let flagged = store
+        .list_reviews(&ReviewQuery { category: Some("product_reference".into()), ..q() }, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(flagged.total as usize, reviews.iter().filter(|r| r.text.contains("Paket")).count());
+    assert!(flagged.total > 0);
+}
