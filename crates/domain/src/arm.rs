@@ -56,7 +56,8 @@ mod tests {
 
     #[test]
     fn suggestion_follows_the_shops_reasons() {
-        let hits = [hit(ArmCategory::ProductReference, "en.product.1"), hit(ArmCategory::Insult, "en.insult.7")];
+        let hits =
+            [hit(ArmCategory::ProductReference, "en.product.1"), hit(ArmCategory::Insult, "en.insult.7")];
         let general = [RejectionReason::Insult, RejectionReason::PersonalData];
         assert_eq!(suggested_reason(&hits, &general), Some(RejectionReason::Insult));
         assert_eq!(suggested_reason(&hits, &[RejectionReason::SpamDuplicate]), None);
