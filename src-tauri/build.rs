@@ -6,6 +6,7 @@ fn main() {
             "store_info",
             "list_reviews",
             "queue_counts",
+            "list_shops",
             "decide_review",
             "decide_reviews",
             "undo_decision",

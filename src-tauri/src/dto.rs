@@ -41,6 +41,11 @@ pub struct ReviewListQuery {
     /// ARM category code with at least one hit.
     #[ts(optional, as = "Option<ArmCategory>")]
     pub category: Option<String>,
+    #[ts(optional, as = "Option<Industry>")]
+    pub industry: Option<String>,
+    /// Only reviews waiting at least this many days.
+    #[ts(optional)]
+    pub min_age_days: Option<u32>,
     #[ts(optional)]
     pub search: Option<String>,
     #[ts(optional, as = "Option<QueueSort>")]
@@ -107,6 +112,12 @@ pub struct ReviewPage {
     pub items: Vec<ReviewRow>,
     #[ts(type = "number")]
     pub total: u64,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ShopOption {
+    pub id: String,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -206,6 +217,7 @@ mod bindings {
         ReviewListQuery::export_all_to(dir).unwrap();
         ReviewPage::export_all_to(dir).unwrap();
         StateCount::export_all_to(dir).unwrap();
+        ShopOption::export_all_to(dir).unwrap();
         DecideRequest::export_all_to(dir).unwrap();
         ReviewContext::export_all_to(dir).unwrap();
         BulkDecideRequest::export_all_to(dir).unwrap();

@@ -39,6 +39,7 @@ pub fn run() {
             reviews::store_info,
             reviews::list_reviews,
             reviews::queue_counts,
+            reviews::list_shops,
             reviews::decide_review,
             reviews::decide_reviews,
             reviews::undo_decision,

@@ -9,7 +9,7 @@ use trustdesk_store::{NewDecision, ReviewQuery};
 
 use crate::dto::{
     BulkDecideRequest, BulkDecideResult, BulkFailure, DecideRequest, ReviewContext, ReviewListQuery,
-    ReviewPage, ReviewRow, StateCount, StoreInfo,
+    ReviewPage, ReviewRow, ShopOption, StateCount, StoreInfo,
 };
 use crate::state::{AppState, Opened};
 use crate::IpcError;
@@ -43,6 +43,8 @@ pub async fn list_reviews(state: State<'_, Opened>, query: ReviewListQuery) -> R
         source: query.source,
         flag: query.flag,
         category: query.category,
+        industry: query.industry,
+        min_age_days: query.min_age_days,
         search: query.search,
         sort: query.sort.unwrap_or_default(),
         offset: query.offset,
@@ -50,6 +52,12 @@ pub async fn list_reviews(state: State<'_, Opened>, query: ReviewListQuery) -> R
     };
     let page = s.store.list_reviews(&q, Utc::now()).await?;
     Ok(ReviewPage { items: page.items.into_iter().map(Into::into).collect(), total: page.total })
+}
+
+#[tauri::command]
+pub async fn list_shops(state: State<'_, Opened>) -> Result<Vec<ShopOption>, IpcError> {
+    let s = opened(&state)?;
+    Ok(s.store.shops().await?.into_iter().map(|(id, name)| ShopOption { id: id.to_string(), name }).collect())
 }
 
 #[tauri::command]

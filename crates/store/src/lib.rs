@@ -240,6 +240,13 @@ impl Store {
         }
     }
 
+    /// All shops, by name.
+    pub async fn shops(&self) -> Result<Vec<(ShopId, String)>, StoreError> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, name FROM shops ORDER BY name").fetch_all(&self.reader).await?;
+        rows.into_iter().map(|(id, name)| Ok((parse_id(&id)?, name))).collect()
+    }
+
     pub async fn review_count(&self) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reviews").fetch_one(&self.reader).await?;
         Ok(n as u64)

@@ -44,6 +44,10 @@ pub struct ReviewQuery {
     pub flag: Option<FlagFilter>,
     /// ARM category code with at least one hit.
     pub category: Option<String>,
+    /// Industry code of the review's shop (`insurance`, `e-cigarettes`, ...).
+    pub industry: Option<String>,
+    /// Only reviews submitted at least this many days ago (the oldest waiting).
+    pub min_age_days: Option<u32>,
     /// Words to find in the text (all must occur; the last may be a prefix).
     pub search: Option<String>,
     pub sort: Sort,
@@ -109,6 +113,17 @@ pub(crate) fn push_where(b: &mut QueryBuilder<'_, Sqlite>, q: &ReviewQuery, now:
             )
             .push_bind(time_key(now));
         }
+    }
+    if let Some(industry) = &q.industry {
+        b.push(
+            " AND EXISTS (SELECT 1 FROM shops s2, json_each(s2.industries) i \
+             WHERE s2.id = r.shop_id AND i.value = ",
+        )
+        .push_bind(industry.clone())
+        .push(")");
+    }
+    if let Some(days) = q.min_age_days {
+        b.push(" AND r.submitted_at <= ").push_bind(time_key(now - chrono::Duration::days(i64::from(days))));
     }
     if let Some(FlagFilter::ArmHit) = q.flag {
         b.push(" AND EXISTS (SELECT 1 FROM review_hits h WHERE h.review_id = r.id AND h.hits <> '[]')");

@@ -252,6 +252,21 @@ async fn filters_agree_with_a_plain_scan() {
         Box::new(move |r| matches!(r.status, ReviewStatus::EvidenceRequested { deadline } if deadline < now)),
     )
     .await;
+    let mut shops = std::collections::HashMap::new();
+    for r in &reviews {
+        if !shops.contains_key(&r.shop_id) {
+            shops.insert(r.shop_id, store.get_review(r.id).await.unwrap().shop.industries);
+        }
+    }
+    let insurance = move |r: &trustdesk_domain::Review| {
+        shops[&r.shop_id].contains(&trustdesk_domain::Industry::Insurance)
+    };
+    check(ReviewQuery { industry: Some("insurance".into()), ..q() }, Box::new(insurance)).await;
+    check(
+        ReviewQuery { min_age_days: Some(30), ..q() },
+        Box::new(move |r| r.submitted_at <= now - Duration::days(30)),
+    )
+    .await;
     check(
         ReviewQuery { state: Some("pending".into()), stars: vec![5], language: Some("en".into()), ..q() },
         Box::new(|r| r.status == ReviewStatus::Pending && r.stars.get() == 5 && r.language.as_str() == "en"),

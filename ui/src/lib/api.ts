@@ -8,6 +8,7 @@ import type { ReviewContext } from './bindings/ReviewContext';
 import type { ReviewListQuery } from './bindings/ReviewListQuery';
 import type { ReviewPage } from './bindings/ReviewPage';
 import type { ReviewRow } from './bindings/ReviewRow';
+import type { ShopOption } from './bindings/ShopOption';
 import type { StateCount } from './bindings/StateCount';
 import type { StoreInfo } from './bindings/StoreInfo';
 
@@ -37,6 +38,7 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 export const api = {
   storeInfo: () => call<StoreInfo>('store_info'),
   listReviews: (query: ReviewListQuery) => call<ReviewPage>('list_reviews', { query }),
+  listShops: () => call<ShopOption[]>('list_shops'),
   queueCounts: () => call<StateCount[]>('queue_counts'),
   decide: (request: DecideRequest) => call<ReviewRow>('decide_review', { request }),
   decideMany: (request: BulkDecideRequest) => call<BulkDecideResult>('decide_reviews', { request }),
