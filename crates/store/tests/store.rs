@@ -254,8 +254,8 @@ async fn filters_agree_with_a_plain_scan() {
     .await;
     let mut shops = std::collections::HashMap::new();
     for r in &reviews {
-        if !shops.contains_key(&r.shop_id) {
-            shops.insert(r.shop_id, store.get_review(r.id).await.unwrap().shop.industries);
+        if let std::collections::hash_map::Entry::Vacant(e) = shops.entry(r.shop_id) {
+            e.insert(store.get_review(r.id).await.unwrap().shop.industries);
         }
     }
     let insurance = move |r: &trustdesk_domain::Review| {
