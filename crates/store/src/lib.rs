@@ -417,17 +417,8 @@ impl Store {
             .bind(id.to_string())
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO journal (at, actor, entity_kind, entity_id, event, mutation_id, payload)
-             VALUES (?1, ?2, 'review', ?3, 'decision_undone', ?4, ?5)",
-        )
-        .bind(rows::time_key(now))
-        .bind(actor)
-        .bind(&entity_id)
-        .bind(id.to_string())
-        .bind(&payload)
-        .execute(&mut *tx)
-        .await?;
+        journal_review_event(&mut tx, now, actor, &entity_id, "decision_undone", &id.to_string(), &payload)
+            .await?;
         tx.commit().await?;
         Ok(serde_json::from_str(&payload)?)
     }
@@ -533,16 +524,40 @@ async fn insert_decision(
     .bind(rows::time_key(now))
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
-        "INSERT INTO journal (at, actor, entity_kind, entity_id, event, mutation_id, payload)
-         VALUES (?1, ?2, 'review', ?3, 'decision_recorded', ?4, ?5)",
+    journal_review_event(
+        conn,
+        now,
+        &decision.decided_by,
+        &decision.review_id.to_string(),
+        "decision_recorded",
+        &decision.id.to_string(),
+        &payload,
     )
-    .bind(rows::time_key(now))
-    .bind(&decision.decided_by)
-    .bind(decision.review_id.to_string())
-    .bind(decision.id.to_string())
-    .bind(&payload)
-    .execute(&mut *conn)
     .await?;
     Ok(decision)
+}
+
+/// Appends one event about a review's decision to the journal.
+async fn journal_review_event(
+    conn: &mut SqliteConnection,
+    at: DateTime<Utc>,
+    actor: &str,
+    review_id: &str,
+    event: &str,
+    mutation_id: &str,
+    payload: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO journal (at, actor, entity_kind, entity_id, event, mutation_id, payload)
+         VALUES (?1, ?2, 'review', ?3, ?4, ?5, ?6)",
+    )
+    .bind(rows::time_key(at))
+    .bind(actor)
+    .bind(review_id)
+    .bind(event)
+    .bind(mutation_id)
+    .bind(payload)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
