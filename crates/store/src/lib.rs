@@ -255,10 +255,15 @@ impl Store {
     /// One page of the overlay with the total that matches the same filters.
     pub async fn list_reviews(&self, q: &ReviewQuery, now: DateTime<Utc>) -> Result<ReviewPage, StoreError> {
         let limit = q.limit.clamp(1, MAX_PAGE);
+        // Page through the index alone, then join the page's rows: skipping deep
+        // into 100,000 rows must not join every skipped one.
         let mut b = QueryBuilder::<Sqlite>::new(rows::OVERLAY_SELECT);
+        b.push(" WHERE r.rowid IN (SELECT r.rowid FROM reviews r");
         query::push_where(&mut b, q, now);
         query::push_order(&mut b, q.sort);
         b.push(" LIMIT ").push_bind(i64::from(limit)).push(" OFFSET ").push_bind(i64::from(q.offset));
+        b.push(")");
+        query::push_order(&mut b, q.sort);
         let items = b
             .build()
             .fetch_all(&self.reader)
@@ -317,10 +322,9 @@ impl Store {
 
     /// Reviews per effective state, for the queue's tabs.
     pub async fn state_counts(&self) -> Result<Vec<(String, u64)>, StoreError> {
-        let rows: Vec<(String, i64)> = sqlx::query_as(&format!(
-            "SELECT COALESCE(local_state, state) AS s, COUNT(*) FROM ({}) GROUP BY s ORDER BY s",
-            rows::OVERLAY_STATES
-        ))
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT COALESCE(local_state, state) AS s, COUNT(*) FROM reviews GROUP BY s ORDER BY s",
+        )
         .fetch_all(&self.reader)
         .await?;
         Ok(rows.into_iter().map(|(s, n)| (s, n as u64)).collect())

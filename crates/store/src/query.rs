@@ -72,11 +72,11 @@ pub fn fts_query(input: &str) -> Option<String> {
 }
 
 /// Appends ` WHERE ...` for `q` to a query over the overlay (aliases `r`,
-/// `local_state`, `local_status`).
+/// `local_state`, `local_status` columns).
 pub(crate) fn push_where(b: &mut QueryBuilder<'_, Sqlite>, q: &ReviewQuery, now: DateTime<Utc>) {
     b.push(" WHERE 1 = 1");
     if let Some(state) = &q.state {
-        b.push(" AND COALESCE(local_state, r.state) = ").push_bind(state.clone());
+        b.push(" AND COALESCE(r.local_state, r.state) = ").push_bind(state.clone());
     }
     if let Some(shop) = &q.shop_id {
         b.push(" AND r.shop_id = ").push_bind(shop.clone());
@@ -104,12 +104,12 @@ pub(crate) fn push_where(b: &mut QueryBuilder<'_, Sqlite>, q: &ReviewQuery, now:
             b.push(" AND json_array_length(r.flags, '$.fake_signals') > 0");
         }
         Some(FlagFilter::EvidenceReceived) => {
-            b.push(" AND COALESCE(local_state, r.state) = 'evidence_received'");
+            b.push(" AND COALESCE(r.local_state, r.state) = 'evidence_received'");
         }
         Some(FlagFilter::DeadlinePassed) => {
             b.push(
-                " AND COALESCE(local_state, r.state) = 'evidence_requested' \
-                 AND json_extract(COALESCE(local_status, r.status), '$.deadline') < ",
+                " AND COALESCE(r.local_state, r.state) = 'evidence_requested' \
+                 AND json_extract(COALESCE(r.local_status, r.status), '$.deadline') < ",
             )
             .push_bind(time_key(now));
         }

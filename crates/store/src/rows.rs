@@ -9,30 +9,15 @@ use trustdesk_domain::{DecisionId, Review, ReviewStatus, Shop, Stars};
 
 use crate::{parse_code, parse_id, StoreError};
 
-/// Server copy joined with the newest pending local decision's status.
+/// Server copy with the overlay columns the outbox triggers maintain.
 pub(crate) const OVERLAY_SELECT: &str = "
     SELECT r.*, s.name AS shop_name, s.country AS shop_country, s.languages AS shop_languages,
       s.industries AS shop_industries, s.arm_enabled AS shop_arm_enabled, s.employee_names AS shop_employees,
-      h.hits AS hits, h.rule_pack_version AS rule_pack_version,
-      (SELECT o.mutation_id FROM outbox o WHERE o.entity_id = r.id ORDER BY o.seq DESC LIMIT 1) AS local_decision,
-      (SELECT o.local_status FROM outbox o WHERE o.entity_id = r.id ORDER BY o.seq DESC LIMIT 1) AS local_status,
-      (SELECT o.local_state FROM outbox o WHERE o.entity_id = r.id ORDER BY o.seq DESC LIMIT 1) AS local_state,
-      (SELECT COUNT(*) FROM outbox o WHERE o.entity_id = r.id) AS pending_decisions
+      h.hits AS hits, h.rule_pack_version AS rule_pack_version
     FROM reviews r JOIN shops s ON s.id = r.shop_id LEFT JOIN review_hits h ON h.review_id = r.id";
 
-/// The overlay's filterable columns only, for counting matches.
-pub(crate) const OVERLAY_COUNT: &str = "
-    SELECT COUNT(*) FROM (
-      SELECT r.rowid AS rowid, r.*,
-        (SELECT o.local_status FROM outbox o WHERE o.entity_id = r.id ORDER BY o.seq DESC LIMIT 1) AS local_status,
-        (SELECT o.local_state FROM outbox o WHERE o.entity_id = r.id ORDER BY o.seq DESC LIMIT 1) AS local_state
-      FROM reviews r) r";
-
-/// Just the states, for counting.
-pub(crate) const OVERLAY_STATES: &str = "
-    SELECT r.state,
-      (SELECT o.local_state FROM outbox o WHERE o.entity_id = r.id ORDER BY o.seq DESC LIMIT 1) AS local_state
-    FROM reviews r";
+/// Counting matches needs no joins.
+pub(crate) const OVERLAY_COUNT: &str = "SELECT COUNT(*) FROM reviews r";
 
 /// A review as the user sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]

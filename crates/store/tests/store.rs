@@ -343,8 +343,16 @@ async fn undo_takes_back_only_the_newest_pending_decision() {
         store.get_review(r.id).await.unwrap().effective_status,
         ReviewStatus::EvidenceRequested { deadline }
     );
+    let v = store.get_review(r.id).await.unwrap();
+    assert_eq!(
+        (v.pending_decisions, v.newest_local_decision),
+        (1, Some(first.id)),
+        "overlay follows the outbox"
+    );
     store.undo_decision(first.id, "mod-anna", Utc::now()).await.unwrap();
-    assert_eq!(store.get_review(r.id).await.unwrap().effective_status, ReviewStatus::Pending);
+    let v = store.get_review(r.id).await.unwrap();
+    assert_eq!(v.effective_status, ReviewStatus::Pending);
+    assert_eq!((v.pending_decisions, v.newest_local_decision), (0, None));
     assert!(store.outbox().await.unwrap().is_empty());
     // Undoing twice is a clear error, and the journal keeps the whole story.
     assert_eq!(
