@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, Utc};
 use tauri::State;
-use trustdesk_domain::arm::supporting_rules;
 use trustdesk_domain::decision::Grounds;
 use trustdesk_domain::{templates, DecisionId, ReviewAction, ReviewId};
 use trustdesk_store::{NewDecision, ReviewQuery};
@@ -79,15 +78,7 @@ pub async fn decide_review(state: State<'_, Opened>, request: DecideRequest) -> 
             format!("{} is not a moderator's decision", request.action.name()),
         ));
     }
-    let mut grounds = Grounds { facts: request.facts.unwrap_or_default(), ..Grounds::default() };
-    if let ReviewAction::Reject { reason } = request.action {
-        // Record which filter hits (if any) led to the rejection: automated detection.
-        let view = s.store.get_review(review_id).await?;
-        grounds.filter_rules = supporting_rules(&view.hits, reason);
-        if !grounds.filter_rules.is_empty() {
-            grounds.rule_pack_version = view.rule_pack_version;
-        }
-    }
+    let grounds = Grounds { facts: request.facts.unwrap_or_default(), ..Grounds::default() };
     s.store
         .record_decision(
             NewDecision {

@@ -67,6 +67,8 @@ pub enum DecisionError {
     FactsTooLong,
     #[error("the decision needs the deciding user")]
     MissingActor,
+    #[error("{0:?} is not a reason for this shop (its industries or ARM status rule it out)")]
+    ReasonNotForShop(crate::lifecycle::RejectionReason),
     #[error("an evidence request needs its message to the reviewer")]
     MissingMessage,
     #[error("the message exceeds {MAX_FACTS_CHARS} characters")]

@@ -21,8 +21,8 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection, QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
-use trustdesk_domain::arm::ArmHit;
-use trustdesk_domain::decision::{DecisionInput, Grounds};
+use trustdesk_domain::arm::{supporting_rules, ArmHit};
+use trustdesk_domain::decision::{DecisionError, DecisionInput, Grounds};
 use trustdesk_domain::rating::RatingEntry;
 use trustdesk_domain::{
     DecisionId, Review, ReviewAction, ReviewDecision, ReviewId, Shop, ShopId, ShopRating, Stars,
@@ -501,6 +501,16 @@ async fn insert_decision(
         .await?
         .ok_or(StoreError::NotFound(new.review_id.to_string()))?;
     let view = rows::review_view(&row)?;
+    let mut grounds = new.grounds;
+    if let ReviewAction::Reject { reason } = new.action {
+        if !view.shop.rejection_reasons().contains(&reason) {
+            return Err(DecisionError::ReasonNotForShop(reason).into());
+        }
+        // The hits of the reason's category are the automated detection behind it.
+        grounds.filter_rules = supporting_rules(&view.hits, reason);
+        grounds.rule_pack_version =
+            if grounds.filter_rules.is_empty() { None } else { view.rule_pack_version.clone() };
+    }
     let decision = ReviewDecision::make(
         DecisionInput {
             review_id: new.review_id,
@@ -508,7 +518,7 @@ async fn insert_decision(
             base_version: view.review.version,
             stars: view.review.stars,
             action: new.action,
-            grounds: new.grounds,
+            grounds,
             decided_by: new.decided_by,
             message: new.message,
         },

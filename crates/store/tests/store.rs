@@ -156,6 +156,31 @@ async fn decisions_chain_on_the_overlay_and_illegal_ones_change_nothing() {
 }
 
 #[tokio::test]
+async fn a_reason_outside_the_shops_industries_is_refused() {
+    let (_dir, store, reviews) = seeded(200).await;
+    // Bank details are an insurance reason; find a pending review of a shop without it.
+    let mut found = None;
+    for r in reviews.iter().filter(|r| r.status == ReviewStatus::Pending) {
+        let v = store.get_review(r.id).await.unwrap();
+        if !v.shop.rejection_reasons().contains(&RejectionReason::BankDetails) {
+            found = Some(r.clone());
+            break;
+        }
+    }
+    let r = found.expect("a non-insurance shop in the demo data");
+    let err = store
+        .record_decision(
+            decide(&r, ReviewAction::Reject { reason: RejectionReason::BankDetails }),
+            Utc::now(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_decision");
+    assert!(err.to_string().contains("not a reason for this shop"), "{err}");
+    assert!(store.outbox().await.unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn unknown_review_is_not_found() {
     let (_dir, store, reviews) = seeded(1).await;
     let mut ghost = reviews[0].clone();
@@ -442,6 +467,28 @@ async fn hits_are_stored_filtered_on_and_dropped_when_the_text_changes() {
     let v = store.get_review(reviews[1].id).await.unwrap();
     assert_eq!(v.hits, scanned[1].1);
     assert_eq!(v.rule_pack_version.as_deref(), Some("v1"));
+    // A rejection records the hits of its category as its automated detection.
+    let mut r1 = reviews[1].clone();
+    r1.status = ReviewStatus::Pending;
+    store.upsert_reviews(&[r1.clone()]).await.unwrap();
+    let d = store
+        .record_decision(decide(&r1, ReviewAction::Reject { reason: RejectionReason::Insult }), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(d.grounds.filter_rules, vec!["en.insult.3".to_string()]);
+    assert_eq!(d.grounds.rule_pack_version.as_deref(), Some("v1"));
+    store.undo_decision(d.id, "mod-anna", Utc::now()).await.unwrap();
+    let mut r2 = reviews[2].clone();
+    r2.status = ReviewStatus::Pending;
+    store.upsert_reviews(&[r2.clone()]).await.unwrap();
+    let d = store
+        .record_decision(
+            decide(&r2, ReviewAction::Reject { reason: RejectionReason::SpamDuplicate }),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    assert!(d.grounds.filter_rules.is_empty() && d.grounds.rule_pack_version.is_none());
 
     let ids = |q: ReviewQuery| {
         let store = store.clone();
