@@ -1,0 +1,722 @@
+//! Compiled engine: one Aho-Corasick automaton for every lexicon entry, one
+//! RegexSet per (language, target) for patterns, validators as code.
+
+use std::collections::{HashMap, HashSet};
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex::{Regex, RegexBuilder};
+use regex_automata::{meta, Input, PatternSet};
+
+use crate::names::{find_names, NameConfig, NameQuery};
+use crate::normalize::{normalize, normalize_term, Normalized};
+use crate::packs::{PackError, RulePacks, Target};
+use crate::{categories_for, Category, Hit, LoadError, ScanInput, ScanResult, Validator, LANGUAGES};
+
+/// Upper bound on hits per review; enough to explain any real review and
+/// keeps output bounded on hostile input.
+pub const MAX_HITS: usize = 1000;
+/// Longest word a wildcard match is widened to (keeps hostile input linear).
+const MAX_WORD: usize = 64;
+/// How far before a hit a reported-speech cue may end.
+const CUE_WINDOW: usize = 60;
+/// Language slot for `common` packs.
+const COMMON: u8 = LANGUAGES.len() as u8;
+/// Pattern-set slot shared by all languages.
+const ANY_LANG: u8 = u8::MAX;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Word,
+    Prefix,
+    Suffix,
+    Infix,
+}
+
+#[derive(Debug)]
+struct CompiledRule {
+    id: String,
+    description: String,
+    category: Category,
+    lang: u8,
+    strict: bool,
+}
+
+/// One candidate hit before filtering.
+#[derive(Debug, Clone, Copy)]
+struct Cand {
+    rule: u32,
+    start: usize,
+    end: usize,
+    /// Span is in normalised coordinates (else original).
+    normalized: bool,
+    /// 0 = no validator, 1 = phone (weak), 2 = check-digit structure.
+    strength: u8,
+    /// Category/language enabled for this scan; inactive structured numbers
+    /// are only kept to stop weaker rules from claiming their digits.
+    active: bool,
+}
+
+#[derive(Debug)]
+struct PatternRule {
+    rule: u32,
+    /// Validated at load; compiled on first use (captures are only needed for
+    /// rules the set reports, and most never fire).
+    pattern: String,
+    re: std::sync::OnceLock<Option<Regex>>,
+    group: Option<usize>,
+    validator: Option<&'static dyn Validator>,
+}
+
+impl std::fmt::Debug for dyn Validator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug)]
+struct PatternGroup {
+    lang: u8,
+    target: Target,
+    /// All patterns of the group in one automaton; no literal prefilter, which
+    /// would fire on every common word the patterns start with.
+    set: meta::Regex,
+    rules: Vec<PatternRule>,
+}
+
+/// Normalised-text regexes that veto hits of one category.
+#[derive(Debug)]
+struct Suppressor {
+    lang: u8,
+    category: Category,
+    re: Regex,
+}
+
+/// Compiled rule packs; cheap to share (`Send + Sync`), scan is `&self`.
+#[derive(Debug)]
+pub struct Engine {
+    rules: Vec<CompiledRule>,
+    lexicon: Option<AhoCorasick>,
+    lexicon_terms: Vec<String>,
+    entries: Vec<Vec<(u32, Mode)>>,
+    groups: Vec<PatternGroup>,
+    exceptions: HashMap<Category, HashSet<String>>,
+    suppressors: Vec<Suppressor>,
+    cues: Option<AhoCorasick>,
+    cue_meta: Vec<(u8, Category)>,
+    names: NameConfig,
+    name_rules: Vec<u32>,
+    versions: Vec<(String, Category, String)>,
+}
+
+fn lang_slot(lang: &str) -> u8 {
+    LANGUAGES.iter().position(|l| *l == lang).map_or(COMMON, |p| p as u8)
+}
+
+/// Parses `*x*`-style wildcards.
+fn parse_entry(raw: &str) -> (Mode, &str) {
+    let (pre, core) = raw.strip_prefix('*').map_or((false, raw), |c| (true, c));
+    let (suf, core) = core.strip_suffix('*').map_or((false, core), |c| (true, c));
+    let mode = match (pre, suf) {
+        (false, false) => Mode::Word,
+        (false, true) => Mode::Prefix,
+        (true, false) => Mode::Suffix,
+        (true, true) => Mode::Infix,
+    };
+    (mode, core)
+}
+
+/// "dummkopf" also as "dumkopf": texts collapse elongations ("dummmkopf") to one letter.
+fn single_letter_variant(term: &str) -> Option<String> {
+    if term.chars().count() < 7 {
+        return None;
+    }
+    let mut out = String::with_capacity(term.len());
+    let mut prev = None;
+    for c in term.chars() {
+        if Some(c) != prev || !c.is_alphabetic() {
+            out.push(c);
+        }
+        prev = Some(c);
+    }
+    (out != term).then_some(out)
+}
+
+impl Engine {
+    /// Validates and compiles `packs`. Every problem is reported with pack, rule
+    /// id and reason.
+    pub fn compile(packs: &RulePacks) -> Result<Engine, LoadError> {
+        let mut errors = packs.check();
+        let mut rules = Vec::new();
+        let mut lex_index: HashMap<String, usize> = HashMap::new();
+        let mut lex_terms: Vec<String> = Vec::new();
+        let mut entries: Vec<Vec<(u32, Mode)>> = Vec::new();
+        let mut pattern_groups: HashMap<(u8, Target), (Vec<String>, Vec<PatternRule>)> = HashMap::new();
+        let mut exceptions: HashMap<Category, HashSet<String>> = HashMap::new();
+        let mut suppressors = Vec::new();
+        let mut cue_terms = Vec::new();
+        let mut cue_meta = Vec::new();
+        let mut names = NameConfig::default();
+        let mut name_rules = Vec::new();
+
+        for p in &packs.packs {
+            let lang = lang_slot(&p.language);
+            let err = |rule: Option<&str>, reason: String| PackError {
+                pack: p.source.clone(),
+                rule: rule.map(str::to_string),
+                reason,
+            };
+            exceptions.entry(p.category).or_default().extend(p.exceptions.iter().map(|w| normalize_term(w)));
+            for s in &p.suppress {
+                match RegexBuilder::new(&ascii_boundaries(s)).build() {
+                    Ok(re) => suppressors.push(Suppressor { lang, category: p.category, re }),
+                    Err(e) => errors.push(err(None, format!("bad suppress pattern {s:?}: {e}"))),
+                }
+            }
+            for c in &p.cues {
+                let t = normalize_term(c);
+                if t.is_empty() {
+                    errors.push(err(None, format!("cue {c:?} is empty after normalisation")));
+                } else {
+                    cue_terms.push(t);
+                    cue_meta.push((lang, p.category));
+                }
+            }
+            names.honorifics.extend(p.honorifics.iter().map(|w| normalize_term(w)));
+            names.common_words.extend(p.common_words.iter().map(|w| normalize_term(w)));
+            names.person_cues.extend(p.person_cues.iter().map(|w| normalize_term(w)));
+
+            for r in &p.rules {
+                let idx = rules.len() as u32;
+                rules.push(CompiledRule {
+                    id: r.id.clone(),
+                    description: r.description.clone(),
+                    category: p.category,
+                    lang,
+                    strict: r.strict_language,
+                });
+                if r.names {
+                    name_rules.push(idx);
+                }
+                for raw in &r.words {
+                    let (mode, core) = parse_entry(raw.trim());
+                    let term = normalize_term(core);
+                    if term.is_empty() || core.contains('*') {
+                        errors.push(err(Some(&r.id), format!("bad lexicon entry {raw:?}")));
+                        continue;
+                    }
+                    let variants = std::iter::once(term.clone()).chain(single_letter_variant(&term));
+                    for t in variants {
+                        let slot = *lex_index.entry(t.clone()).or_insert_with(|| {
+                            lex_terms.push(t);
+                            entries.push(Vec::new());
+                            entries.len() - 1
+                        });
+                        if !entries[slot].contains(&(idx, mode)) {
+                            entries[slot].push((idx, mode));
+                        }
+                    }
+                }
+                let Some(pat) = &r.pattern else { continue };
+                if r.target == Target::Normalized && !pat.is_ascii() {
+                    errors.push(err(
+                        Some(&r.id),
+                        "normalised-text pattern must be ASCII (lower case, no diacritics)".into(),
+                    ));
+                    continue;
+                }
+                // ASCII word boundaries keep the lazy DFA usable on non-ASCII
+                // text (Unicode `\b` forces the slow fallback engines)
+                let pat = &ascii_boundaries(pat);
+                let hir = match regex_syntax::Parser::new().parse(pat) {
+                    Ok(h) => h,
+                    Err(e) => {
+                        errors.push(err(Some(&r.id), format!("invalid pattern: {e}")));
+                        continue;
+                    }
+                };
+                if hir.properties().minimum_len() == Some(0) {
+                    errors.push(err(Some(&r.id), "pattern matches the empty string".into()));
+                    continue;
+                }
+                if let Some(g) = r.group {
+                    if g > hir.properties().explicit_captures_len() {
+                        errors.push(err(Some(&r.id), format!("pattern has no group {g}")));
+                        continue;
+                    }
+                }
+                // original-text patterns of all languages share one set (one pass
+                // per review); the per-rule language check happens after matching
+                let slot = if r.target == Target::Original { ANY_LANG } else { lang };
+                let group = pattern_groups.entry((slot, r.target)).or_default();
+                group.0.push(pat.clone());
+                group.1.push(PatternRule {
+                    rule: idx,
+                    pattern: pat.clone(),
+                    re: std::sync::OnceLock::new(),
+                    group: r.group,
+                    validator: r.validator.as_deref().and_then(crate::validator_by_name),
+                });
+            }
+        }
+
+        let mut groups = Vec::new();
+        for ((lang, target), (pats, prules)) in pattern_groups {
+            let built = meta::Builder::new()
+                .configure(
+                    meta::Config::new()
+                        .match_kind(regex_automata::MatchKind::All)
+                        .auto_prefilter(false)
+                        .nfa_size_limit(Some(1 << 24))
+                        .hybrid_cache_capacity(1 << 24),
+                )
+                .build_many(&pats);
+            match built {
+                Ok(set) => groups.push(PatternGroup { lang, target, set, rules: prules }),
+                Err(e) => errors.push(PackError {
+                    pack: format!("language slot {lang}"),
+                    rule: None,
+                    reason: format!("pattern set too large: {e}"),
+                }),
+            }
+        }
+        groups.sort_by_key(|g| (g.lang, g.target == Target::Original));
+
+        let lexicon = if lex_terms.is_empty() {
+            None
+        } else {
+            let built = AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&lex_terms)
+                .or_else(|_| AhoCorasick::builder().build(&lex_terms));
+            match built {
+                Ok(ac) => Some(ac),
+                Err(e) => {
+                    errors.push(PackError { pack: "lexicon".into(), rule: None, reason: e.to_string() });
+                    None
+                }
+            }
+        };
+        let cues = if cue_terms.is_empty() {
+            None
+        } else {
+            AhoCorasick::builder().match_kind(MatchKind::Standard).build(&cue_terms).ok()
+        };
+        if !errors.is_empty() {
+            return Err(LoadError::Invalid(errors));
+        }
+        Ok(Engine {
+            rules,
+            lexicon,
+            lexicon_terms: lex_terms,
+            entries,
+            groups,
+            exceptions,
+            suppressors,
+            cues,
+            cue_meta,
+            names,
+            name_rules,
+            versions: packs.versions(),
+        })
+    }
+
+    /// `(language, category, version)` of every compiled pack.
+    pub fn pack_versions(&self) -> &[(String, Category, String)] {
+        &self.versions
+    }
+
+    /// The normalised lexicon terms in the automaton (e.g. for a baseline benchmark).
+    pub fn lexicon_terms(&self) -> &[String] {
+        &self.lexicon_terms
+    }
+
+    /// Number of compiled rules.
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Scans one review.
+    pub fn scan(&self, input: &ScanInput) -> ScanResult {
+        // offsets are u32 internally: a (theoretical) >4 GiB text is scanned up to that size
+        let mut cut = input.text.len().min(u32::MAX as usize - 8);
+        while !input.text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let original = &input.text[..cut];
+        let norm = normalize(original);
+        let text = norm.text.as_str();
+
+        let mut cat_mask = 0u16;
+        for c in categories_for(&input.industries) {
+            cat_mask |= 1 << (c as u16);
+        }
+        let cat_on = |c: Category| cat_mask & (1 << (c as u16)) != 0;
+        let lang_mask: u16 = {
+            let given = input
+                .language
+                .as_deref()
+                .map(|l| l.trim().to_ascii_lowercase())
+                .and_then(|l| LANGUAGES.iter().position(|x| *x == l.get(..2).unwrap_or("")));
+            let guess = given.or_else(|| {
+                crate::detect_language(text).and_then(|l| LANGUAGES.iter().position(|x| *x == l))
+            });
+            match guess {
+                Some(i) => (1 << i) | (1 << COMMON),
+                None => u16::MAX,
+            }
+        };
+        let lang_on = |l: u8| lang_mask & (1 << l) != 0;
+        let rule_on =
+            |r: &CompiledRule| lang_on(r.lang) && cat_on(r.category) && !(r.strict && lang_mask == u16::MAX);
+
+        let mut cands: Vec<Cand> = Vec::new();
+
+        if let Some(ac) = &self.lexicon {
+            'outer: for m in ac.find_overlapping_iter(text) {
+                for &(ri, mode) in &self.entries[m.pattern().as_usize()] {
+                    let rule = &self.rules[ri as usize];
+                    if !rule_on(rule) {
+                        continue;
+                    }
+                    let (s, e) = (m.start(), m.end());
+                    let left_ok = !word_char_before(text, s) || norm.is_soft_boundary(s);
+                    let right_ok = !word_char_at(text, e) || norm.is_soft_boundary(e);
+                    let ok = match mode {
+                        Mode::Word => left_ok && right_ok,
+                        Mode::Prefix => left_ok,
+                        Mode::Suffix => right_ok,
+                        Mode::Infix => true,
+                    };
+                    if !ok {
+                        continue;
+                    }
+                    let (ws, we) = if mode == Mode::Word { (s, e) } else { widen(text, s, e) };
+                    if mode != Mode::Word
+                        && self.exceptions.get(&rule.category).is_some_and(|x| x.contains(&text[ws..we]))
+                    {
+                        continue;
+                    }
+                    cands.push(Cand {
+                        rule: ri,
+                        start: ws,
+                        end: we,
+                        normalized: true,
+                        strength: 0,
+                        active: true,
+                    });
+                    if cands.len() >= MAX_HITS * 4 {
+                        break 'outer;
+                    }
+                }
+            }
+        }
+
+        for g in &self.groups {
+            // structured numbers always run so that e.g. an IBAN is never
+            // reported as a phone number in a shop without bank filters
+            let wanted = |r: &PatternRule| {
+                rule_on(&self.rules[r.rule as usize])
+                    || (g.target == Target::Original && r.validator.is_some())
+            };
+            if (g.lang != ANY_LANG && !lang_on(g.lang)) || !g.rules.iter().any(wanted) {
+                continue;
+            }
+            let hay = match g.target {
+                Target::Normalized => text,
+                Target::Original => original,
+            };
+            let mut matched = PatternSet::new(g.set.pattern_len());
+            g.set.which_overlapping_matches(&Input::new(hay), &mut matched);
+            for i in matched.iter().map(|p| p.as_usize()) {
+                let pr = &g.rules[i];
+                if !wanted(pr) {
+                    continue;
+                }
+                let active = rule_on(&self.rules[pr.rule as usize]);
+                let strength = match pr.validator.map(|v| v.name()) {
+                    None => 0,
+                    Some("phone") => 1,
+                    Some(_) => 2,
+                };
+                let Some(re) =
+                    pr.re.get_or_init(|| RegexBuilder::new(&pr.pattern).size_limit(1 << 24).build().ok())
+                else {
+                    continue;
+                };
+                for caps in re.captures_iter(hay).take(MAX_HITS) {
+                    let Some(m) = caps.get(pr.group.unwrap_or(0)) else {
+                        continue;
+                    };
+                    if m.start() == m.end() {
+                        continue;
+                    }
+                    if let Some(v) = pr.validator {
+                        if !v.is_valid(m.as_str()) {
+                            continue;
+                        }
+                    }
+                    cands.push(Cand {
+                        rule: pr.rule,
+                        start: m.start(),
+                        end: m.end(),
+                        normalized: g.target == Target::Normalized,
+                        strength,
+                        active,
+                    });
+                }
+            }
+        }
+
+        if cat_on(Category::PersonalData)
+            && (input.customer_name.is_some() || !input.employee_names.is_empty())
+        {
+            if let Some(&nr) = self.name_rules.first() {
+                let names: Vec<&str> = input
+                    .customer_name
+                    .iter()
+                    .chain(&input.employee_names)
+                    .map(String::as_str)
+                    .filter(|n| !n.trim().is_empty())
+                    .collect();
+                let q = NameQuery {
+                    norm: &norm,
+                    original,
+                    names,
+                    polish: lang_on(6),
+                    use_capitals: lang_mask != u16::MAX && !lang_on(1),
+                };
+                for (s, e) in find_names(&q, &self.names).into_iter().take(MAX_HITS) {
+                    cands.push(Cand {
+                        rule: nr,
+                        start: s,
+                        end: e,
+                        normalized: true,
+                        strength: 0,
+                        active: true,
+                    });
+                }
+            }
+        }
+
+        self.finish(original, &norm, cands, &lang_on, &cat_on)
+    }
+
+    fn finish(
+        &self,
+        original: &str,
+        norm: &Normalized,
+        cands: Vec<Cand>,
+        lang_on: &dyn Fn(u8) -> bool,
+        cat_on: &dyn Fn(Category) -> bool,
+    ) -> ScanResult {
+        let text = norm.text.as_str();
+        // suppression intervals per category, only computed when needed
+        let mut suppress: HashMap<Category, Vec<(usize, usize)>> = HashMap::new();
+        for s in &self.suppressors {
+            if lang_on(s.lang)
+                && cat_on(s.category)
+                && cands.iter().any(|c| c.active && self.rules[c.rule as usize].category == s.category)
+            {
+                let v = suppress.entry(s.category).or_default();
+                v.extend(s.re.find_iter(text).take(MAX_HITS).map(|m| (m.start(), m.end())));
+            }
+        }
+        // cue end positions per category
+        let mut cue_ends: HashMap<Category, Vec<usize>> = HashMap::new();
+        if let Some(ac) = &self.cues {
+            let cue_mask = self.cue_meta.iter().fold(0u16, |m, &(_, c)| m | 1 << (c as u16));
+            let wanted = cands
+                .iter()
+                .any(|c| c.active && cue_mask & (1 << (self.rules[c.rule as usize].category as u16)) != 0);
+            if wanted {
+                for m in ac.find_overlapping_iter(text) {
+                    let (l, c) = self.cue_meta[m.pattern().as_usize()];
+                    if lang_on(l) && !word_char_before(text, m.start()) && !word_char_at(text, m.end()) {
+                        cue_ends.entry(c).or_default().push(m.end());
+                    }
+                }
+            }
+        }
+        for v in cue_ends.values_mut() {
+            v.sort_unstable();
+        }
+
+        // filter in normalised coordinates, then map everything to the original
+        let mut mapped: Vec<(Cand, usize, usize)> = Vec::with_capacity(cands.len());
+        for c in cands {
+            let (s, e) = (c.start, c.end);
+            let cat = self.rules[c.rule as usize].category;
+            if c.normalized && c.active {
+                if suppress.get(&cat).is_some_and(|v| v.iter().any(|&(a, b)| a <= s && e <= b)) {
+                    continue;
+                }
+                if let Some(ends) = cue_ends.get(&cat) {
+                    let k = ends.partition_point(|&x| x <= s);
+                    if k > 0 {
+                        let ce = ends[k - 1];
+                        if s - ce <= CUE_WINDOW && !text[ce..s].contains(['.', '!', '?', ';']) {
+                            continue;
+                        }
+                    }
+                }
+            }
+            let (os, oe) = if c.normalized { norm.to_original(original, s, e) } else { (s, e) };
+            mapped.push((c, os, oe));
+        }
+        // structured numbers (and labelled account/policy numbers) claim their
+        // digits: a phone-number hit inside them is dropped
+        let strong: Vec<(usize, usize)> = mapped
+            .iter()
+            .filter(|(c, _, _)| {
+                c.strength == 2
+                    || (c.active
+                        && matches!(
+                            self.rules[c.rule as usize].category,
+                            Category::BankDetails | Category::InsuranceNumber
+                        ))
+            })
+            .map(|&(_, s, e)| (s, e))
+            .collect();
+        let spans: Vec<(usize, usize, u32)> = mapped
+            .into_iter()
+            .filter(|(c, s, e)| {
+                c.active && !(c.strength == 1 && strong.iter().any(|&(a, b)| *s < b && a < *e))
+            })
+            .map(|(c, s, e)| (s, e, c.rule))
+            .collect();
+
+        // one hit per category and overlapping region: earliest, then longest
+        let mut spans = spans;
+        spans.sort_by(|a, b| {
+            let ca = self.rules[a.2 as usize].category;
+            let cb = self.rules[b.2 as usize].category;
+            (ca, a.0, std::cmp::Reverse(a.1)).cmp(&(cb, b.0, std::cmp::Reverse(b.1)))
+        });
+        let mut kept: Vec<(usize, usize, u32)> = Vec::new();
+        for sp in spans {
+            if let Some(last) = kept.last() {
+                let same = self.rules[last.2 as usize].category == self.rules[sp.2 as usize].category;
+                if same && sp.0 < last.1 {
+                    continue;
+                }
+            }
+            kept.push(sp);
+            if kept.len() >= MAX_HITS {
+                break;
+            }
+        }
+        kept.sort_by_key(|&(s, e, r)| (s, e, r));
+
+        let utf16 = Utf16Index::new(original, kept.iter().flat_map(|k| [k.0, k.1]));
+        let hits: Vec<Hit> = kept
+            .into_iter()
+            .map(|(s, e, ri)| {
+                let rule = &self.rules[ri as usize];
+                let matched = &original[s..e];
+                Hit {
+                    category: rule.category,
+                    rule: rule.id.clone(),
+                    start: s,
+                    end: e,
+                    start_utf16: utf16.get(s),
+                    end_utf16: utf16.get(e),
+                    text: matched.to_string(),
+                    explanation: format!("{} (matched \"{}\")", rule.description, matched),
+                }
+            })
+            .collect();
+        ScanResult { publishable: hits.is_empty(), hits }
+    }
+}
+
+/// Rewrites Perl classes to their ASCII forms (`\b` -> `(?-u:\b)`, `\w` ->
+/// `[0-9A-Za-z_]`, ...). Texts are matched after normalisation, so Unicode classes
+/// only cost compile time and DFA size; Unicode `\b` would also force the slow
+/// engines on non-ASCII input. An escaped backslash is left alone.
+fn ascii_boundaries(pat: &str) -> String {
+    let mut out = String::with_capacity(pat.len() + 16);
+    let mut chars = pat.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('b') => out.push_str("(?-u:\\b)"),
+                Some('w') => out.push_str("[0-9A-Za-z_]"),
+                Some('W') => out.push_str("[^0-9A-Za-z_]"),
+                Some('d') => out.push_str("[0-9]"),
+                Some('D') => out.push_str("[^0-9]"),
+                Some('s') => out.push_str("[\\t-\\r ]"),
+                Some('S') => out.push_str("[^\\t-\\r ]"),
+                Some(n) => {
+                    out.push('\\');
+                    out.push(n);
+                }
+                None => out.push('\\'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn word_char_before(text: &str, i: usize) -> bool {
+    text[..i].chars().next_back().is_some_and(char::is_alphanumeric)
+}
+
+fn word_char_at(text: &str, i: usize) -> bool {
+    text[i..].chars().next().is_some_and(char::is_alphanumeric)
+}
+
+/// Widens a match to its containing word, at most `MAX_WORD` bytes each way.
+fn widen(text: &str, s: usize, e: usize) -> (usize, usize) {
+    let mut ws = s;
+    for (i, c) in text[..s].char_indices().rev() {
+        if !c.is_alphanumeric() || s - i > MAX_WORD {
+            break;
+        }
+        ws = i;
+    }
+    let mut we = e;
+    for (i, c) in text[e..].char_indices() {
+        if !c.is_alphanumeric() || i > MAX_WORD {
+            break;
+        }
+        we = e + i + c.len_utf8();
+    }
+    (ws, we)
+}
+
+/// Byte offset -> UTF-16 offset for a set of offsets, in one pass.
+struct Utf16Index {
+    map: HashMap<usize, usize>,
+}
+
+impl Utf16Index {
+    fn new(text: &str, offsets: impl Iterator<Item = usize>) -> Self {
+        let mut wanted: Vec<usize> = offsets.collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut map = HashMap::with_capacity(wanted.len());
+        let mut units = 0usize;
+        let mut w = 0;
+        for (i, c) in text.char_indices() {
+            while w < wanted.len() && wanted[w] <= i {
+                map.insert(wanted[w], units);
+                w += 1;
+            }
+            if w == wanted.len() {
+                break;
+            }
+            units += c.len_utf16();
+        }
+        for &o in &wanted[w..] {
+            map.insert(o, units);
+        }
+        Utf16Index { map }
+    }
+
+    fn get(&self, offset: usize) -> usize {
+        self.map.get(&offset).copied().unwrap_or(0)
+    }
+}

@@ -1,0 +1,108 @@
+//! Cheap language guess from function words, used when a review has no language.
+
+/// Languages with rule packs.
+pub const LANGUAGES: [&str; 7] = ["en", "de", "nl", "fr", "es", "it", "pl"];
+
+/// Frequent function words that are distinctive for one language (normalised:
+/// lower case, no diacritics). Words shared by two languages are left out.
+const STOPWORDS: [&[&str]; 7] = [
+    &[
+        "the", "and", "is", "was", "of", "to", "it", "with", "my", "for", "very", "you", "this", "that",
+        "have", "not", "are", "but", "they", "would", "were", "from", "after",
+    ],
+    &[
+        "der", "die", "das", "und", "ist", "nicht", "ich", "mit", "sehr", "ein", "eine", "war", "auch",
+        "auf", "sich", "bei", "wurde", "habe", "hat", "kein", "keine", "nach", "aber",
+    ],
+    &[
+        "het", "een", "en", "niet", "ik", "is", "zeer", "wel", "heb", "mijn", "maar", "ook", "dat", "werd",
+        "geen", "naar", "bij", "erg", "snel", "goed", "zijn", "nog", "voor",
+    ],
+    &[
+        "le", "la", "les", "et", "est", "je", "pas", "tres", "une", "des", "du", "mon", "mais", "avec",
+        "pour", "ai", "au", "ce", "qui", "sur", "ete", "commande", "bien",
+    ],
+    &[
+        "el", "los", "las", "y", "es", "muy", "pero", "con", "mi", "fue", "una", "por", "para", "del", "lo",
+        "todo", "que", "bien", "pedido", "estoy", "tengo", "como",
+    ],
+    &[
+        "il", "gli", "e", "non", "sono", "molto", "ma", "con", "mio", "ho", "della", "per", "che", "una",
+        "stato", "tutto", "bene", "del", "ordine", "questo", "anche",
+    ],
+    &[
+        "w",
+        "nie",
+        "jest",
+        "sie",
+        "na",
+        "z",
+        "sa",
+        "mam",
+        "bardzo",
+        "ale",
+        "jak",
+        "za",
+        "mi",
+        "po",
+        "juz",
+        "tak",
+        "byl",
+        "bylo",
+        "przez",
+        "tylko",
+        "polecam",
+        "zamowienie",
+    ],
+];
+
+/// Returns the most likely language of normalised text, or `None` when there
+/// is too little evidence. Linear in the text; only the first 4 KiB is read.
+pub fn detect_language(normalized: &str) -> Option<&'static str> {
+    let mut end = normalized.len().min(4096);
+    while !normalized.is_char_boundary(end) {
+        end -= 1;
+    }
+    static INDEX: std::sync::OnceLock<std::collections::HashMap<&'static str, u8>> =
+        std::sync::OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let mut m = std::collections::HashMap::new();
+        for (i, list) in STOPWORDS.iter().enumerate() {
+            for w in *list {
+                *m.entry(*w).or_insert(0u8) |= 1 << i;
+            }
+        }
+        m
+    });
+    let mut scores = [0u32; 7];
+    for word in normalized[..end].split(|c: char| !c.is_alphanumeric()) {
+        if word.is_empty() || word.len() > 9 {
+            continue;
+        }
+        if let Some(&mask) = index.get(word) {
+            for (i, s) in scores.iter_mut().enumerate() {
+                *s += u32::from(mask >> i & 1);
+            }
+        }
+    }
+    let (best, &top) = scores.iter().enumerate().max_by_key(|(_, &s)| s)?;
+    let second = scores.iter().enumerate().filter(|&(i, _)| i != best).map(|(_, &s)| s).max().unwrap_or(0);
+    (top >= 2 && top > second).then_some(LANGUAGES[best])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_common_cases() {
+        assert_eq!(detect_language("the delivery was very fast and the box is ok"), Some("en"));
+        assert_eq!(detect_language("die lieferung war sehr schnell und gut"), Some("de"));
+        assert_eq!(detect_language("het pakket is niet goed aangekomen maar ok"), Some("nl"));
+        assert_eq!(detect_language("la livraison est tres rapide et je suis content"), Some("fr"));
+        assert_eq!(detect_language("el pedido llego muy rapido pero la caja"), Some("es"));
+        assert_eq!(detect_language("il pacco non e arrivato ma sono molto contento"), Some("it"));
+        assert_eq!(detect_language("przesylka nie dotarla ale jest bardzo dobrze"), Some("pl"));
+        assert_eq!(detect_language("ok"), None);
+    }
+}

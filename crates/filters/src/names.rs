@@ -1,0 +1,205 @@
+//! Customer and employee names: per-scan matching on the normalised text.
+
+use std::collections::HashSet;
+
+use crate::normalize::{normalize_term, Normalized};
+
+/// Name-matching vocabulary, merged from all personal_data packs.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct NameConfig {
+    pub honorifics: HashSet<String>,
+    pub common_words: HashSet<String>,
+    pub person_cues: Vec<String>,
+}
+
+/// Name particles that are never matched on their own.
+const PARTICLES: &[&str] = &[
+    "von", "van", "de", "der", "den", "la", "le", "di", "da", "del", "du", "ten", "ter", "zu", "y", "e",
+    "dos", "das", "het", "t",
+];
+
+fn is_word_byte_at(s: &str, i: usize) -> bool {
+    s[i..].chars().next().is_some_and(char::is_alphanumeric)
+}
+
+fn word_before(s: &str, i: usize) -> bool {
+    s[..i].chars().next_back().is_some_and(char::is_alphanumeric)
+}
+
+/// Previous whitespace-separated token before byte `i`, without trailing dots/commas.
+fn prev_token(s: &str, i: usize) -> &str {
+    let head = s[..i].trim_end_matches([' ', '.', ',']);
+    let start = head.rfind(' ').map_or(0, |p| p + 1);
+    let tok = &head[start..];
+    // "herr" in "(herr" or "sig.ra" stays intact; leading punctuation is dropped
+    tok.trim_start_matches(|c: char| !c.is_alphanumeric())
+}
+
+/// Clamp a byte index down to a char boundary.
+fn floor(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil(s: &str, mut i: usize) -> usize {
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i.min(s.len())
+}
+
+pub(crate) struct NameQuery<'a> {
+    pub norm: &'a Normalized,
+    pub original: &'a str,
+    pub names: Vec<&'a str>,
+    pub polish: bool,
+    /// Capitalisation is evidence of a name only outside German (nouns are capitalised there).
+    pub use_capitals: bool,
+}
+
+/// Returns normalised byte spans of name mentions.
+pub(crate) fn find_names(q: &NameQuery<'_>, cfg: &NameConfig) -> Vec<(usize, usize)> {
+    struct Probe {
+        term: String,
+        suffixes: &'static [&'static str],
+        /// Stem probes must be followed by an ending ("Ann" + "y").
+        needs_suffix: bool,
+        common: bool,
+    }
+    const SUFFIXES: &[&str] = &["s", "es"];
+    const SUFFIXES_PL: &[&str] = &["s", "es", "a", "y", "ie", "owi", "em", "iem", "u", "e", "o"];
+    const STEM_PL: &[&str] = &["y", "ie", "e", "o", "a"];
+
+    let text = q.norm.text.as_str();
+    let mut fulls: Vec<String> = Vec::new();
+    let mut probes: Vec<Probe> = Vec::new();
+    for name in &q.names {
+        let full = normalize_term(name);
+        let parts: Vec<&str> = full
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|p| p.chars().count() >= 2)
+            .filter(|p| !PARTICLES.contains(p) && !cfg.honorifics.contains(*p))
+            .collect();
+        for part in &parts {
+            let common = cfg.common_words.contains(*part);
+            probes.push(Probe {
+                term: part.to_string(),
+                suffixes: if q.polish { SUFFIXES_PL } else { SUFFIXES },
+                needs_suffix: false,
+                common,
+            });
+            if q.polish && part.len() >= 4 && part.ends_with('a') {
+                probes.push(Probe {
+                    term: part[..part.len() - 1].to_string(),
+                    suffixes: STEM_PL,
+                    needs_suffix: true,
+                    common,
+                });
+            }
+        }
+        if parts.len() >= 2 {
+            fulls.push(full);
+        }
+    }
+
+    // one pass over the words of the text, whatever the number of names;
+    // byte-level for ASCII, which is nearly all of a normalised text
+    let mut first_bytes = [false; 256];
+    for t in fulls.iter().map(String::as_str).chain(probes.iter().map(|p| p.term.as_str())) {
+        first_bytes[usize::from(t.as_bytes()[0])] = true;
+    }
+    let b = text.as_bytes();
+    let word_at = |i: usize| -> usize {
+        // length of the word character at byte i, 0 if it is not one
+        if b[i] < 0x80 {
+            usize::from(b[i].is_ascii_alphanumeric())
+        } else {
+            text[i..].chars().next().filter(|c| c.is_alphanumeric()).map_or(0, char::len_utf8)
+        }
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if !text.is_char_boundary(i) {
+            i += 1;
+            continue;
+        }
+        let l = word_at(i);
+        if l == 0 {
+            i += 1;
+            continue;
+        }
+        let ws = i;
+        let mut we = i + l;
+        while we < b.len() {
+            let l = word_at(we);
+            if l == 0 {
+                break;
+            }
+            we += l;
+        }
+        i = we;
+        let first = b[ws];
+        if !first_bytes[usize::from(first)] {
+            continue;
+        }
+        let word = &text[ws..we];
+        for f in &fulls {
+            if f.as_bytes()[0] == first
+                && text[ws..].starts_with(f.as_str())
+                && !is_word_byte_at(text, ws + f.len())
+            {
+                out.push((ws, ws + f.len()));
+            }
+        }
+        for p in &probes {
+            // cheap first-byte test before comparing whole words
+            if p.term.as_bytes()[0] != first || p.term.len() > word.len() {
+                continue;
+            }
+            let Some(rest) = word.strip_prefix(p.term.as_str()) else {
+                continue;
+            };
+            let ok = if rest.is_empty() { !p.needs_suffix } else { p.suffixes.contains(&rest) };
+            if ok && (!p.common || person_evidence(q, cfg, ws, we)) {
+                out.push((ws, we));
+            }
+        }
+    }
+    out
+}
+
+/// A common word counts as a name after a title, near a person cue in the same
+/// sentence, or when capitalised mid-sentence in the original.
+fn person_evidence(q: &NameQuery<'_>, cfg: &NameConfig, s: usize, e: usize) -> bool {
+    let text = q.norm.text.as_str();
+    if cfg.honorifics.contains(prev_token(text, s)) {
+        return true;
+    }
+    let lo = floor(text, s.saturating_sub(40));
+    let hi = ceil(text, (e + 40).min(text.len()));
+    let before = &text[lo..s];
+    let before = before.rsplit(['.', '!', '?']).next().unwrap_or(before);
+    let after = &text[e..hi];
+    let after = after.split(['.', '!', '?']).next().unwrap_or(after);
+    let has_cue = |window: &str| {
+        cfg.person_cues.iter().any(|c| {
+            window
+                .match_indices(c.as_str())
+                .any(|(i, _)| !word_before(window, i) && !is_word_byte_at(window, i + c.len()))
+        })
+    };
+    if has_cue(before) || has_cue(after) {
+        return true;
+    }
+    if q.use_capitals {
+        let (os, _) = q.norm.to_original(q.original, s, e);
+        let capital = q.original[os..].chars().next().is_some_and(char::is_uppercase);
+        let head = q.original[..os].trim_end();
+        let sentence_start = head.is_empty() || head.ends_with(['.', '!', '?', ':', '"']);
+        return capital && !sentence_start;
+    }
+    false
+}

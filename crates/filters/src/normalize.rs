@@ -1,0 +1,525 @@
+//! Normalisation for matching, with a byte map back to the original text.
+//!
+//! Every pass is a single left-to-right sweep (no backtracking), so the whole
+//! pipeline is linear in the input length.
+
+use unicode_normalization::char::{decompose_compatible, is_combining_mark};
+
+/// Normalised text plus, for every byte of it, the byte offset in the original
+/// text of the character that produced it.
+#[derive(Debug, Clone, Default)]
+pub struct Normalized {
+    pub text: String,
+    starts: Vec<u32>,
+    /// Offsets inside re-joined spelled-out words ("a r e t a r d") where a
+    /// word may start or end although letters surround it.
+    soft: Vec<u32>,
+}
+
+impl Normalized {
+    /// True if `pos` lies inside or at the edge of a re-joined spelled-out word.
+    pub fn is_soft_boundary(&self, pos: usize) -> bool {
+        self.soft.binary_search(&(pos as u32)).is_ok()
+    }
+
+    /// Maps a normalised byte span to the original byte span covering every
+    /// original character that contributed to it.
+    pub fn to_original(&self, original: &str, start: usize, end: usize) -> (usize, usize) {
+        if self.starts.is_empty() || start >= end || start >= self.starts.len() {
+            return (0, 0);
+        }
+        let end = end.min(self.starts.len());
+        let s = self.starts[start] as usize;
+        let last = self.starts[end - 1] as usize;
+        let e = last + original[last..].chars().next().map_or(0, char::len_utf8);
+        (s, e.max(s))
+    }
+}
+
+/// One normalised character and where it came from.
+#[derive(Clone, Copy)]
+struct Unit {
+    c: char,
+    at: u32,
+    /// Letter of a re-joined spelled-out word.
+    soft: bool,
+}
+
+fn is_ignorable(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{E0000}'..='\u{E007F}')
+}
+
+/// Letters that NFKD does not decompose, Latin look-alikes from other scripts,
+/// and punctuation variants; returns the replacement (possibly two letters).
+fn fold(c: char) -> Option<&'static str> {
+    Some(match c {
+        'ß' => "ss",
+        'æ' => "ae",
+        'œ' => "oe",
+        'ø' => "o",
+        'ł' => "l",
+        'đ' | 'ð' => "d",
+        'þ' => "th",
+        'ı' => "i",
+        'ſ' => "s",
+        'ħ' => "h",
+        // Cyrillic homoglyphs (lower case; upper case is lowered first)
+        'а' => "a",
+        'в' => "b",
+        'е' | 'ё' | 'є' => "e",
+        'з' => "3",
+        'к' => "k",
+        'м' => "m",
+        'н' => "h",
+        'о' => "o",
+        'р' => "p",
+        'с' => "c",
+        'т' => "t",
+        'у' => "y",
+        'х' => "x",
+        'і' | 'ї' => "i",
+        'ј' => "j",
+        'ѕ' => "s",
+        'ԁ' => "d",
+        'ɡ' => "g",
+        // Greek homoglyphs
+        'α' => "a",
+        'β' => "b",
+        'ε' => "e",
+        'η' => "n",
+        'ι' => "i",
+        'κ' => "k",
+        'ν' => "v",
+        'ο' => "o",
+        'ρ' => "p",
+        'τ' => "t",
+        'υ' => "u",
+        'χ' => "x",
+        // punctuation variants
+        '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{02BC}' | '`' | '\u{00B4}' => "'",
+        '\u{2010}'..='\u{2015}' | '\u{2212}' => "-",
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{00AB}' | '\u{00BB}' => "\"",
+        '\u{00B7}' | '\u{2022}' | '\u{2027}' => ".",
+        _ => return None,
+    })
+}
+
+/// Pass 1, streaming: compatibility decomposition, diacritic stripping, case
+/// folding, homoglyphs, invisible-character removal, in-word joiners
+/// ("arsch-loch" -> "arschloch", "l'idiot" -> "l idiot") and collapsing of
+/// whitespace/punctuation runs. It also notes whether the rarer passes (leet,
+/// spelled-out words, letter elongation) are needed at all.
+struct Folder {
+    out: String,
+    starts: Vec<u32>,
+    last: char,
+    last2: char,
+    last_alpha: bool,
+    last2_alpha: bool,
+    token_len: usize,
+    singles: usize,
+    slow: bool,
+}
+
+impl Folder {
+    fn new(cap: usize) -> Self {
+        Folder {
+            out: String::with_capacity(cap),
+            starts: Vec::with_capacity(cap),
+            last: ' ',
+            last2: ' ',
+            last_alpha: false,
+            last2_alpha: false,
+            token_len: 0,
+            singles: 0,
+            slow: false,
+        }
+    }
+
+    /// ASCII fast path of [`Folder::emit`] (same rules, cheaper tests).
+    #[inline]
+    fn emit_ascii(&mut self, b: u8, at: u32, mut next_alpha: impl FnMut() -> bool) {
+        let c = char::from(b);
+        if b.is_ascii_lowercase() && leet(self.last).is_none() && !(c == self.last && c == self.last2) {
+            // plain letter after a letter, space or non-ASCII: nothing to check
+            self.token_len += 1;
+            self.push_ascii(b, true, at);
+            return;
+        }
+        if b == b' ' && self.last == ' ' {
+            return;
+        }
+        self.emit(char::from(b), at, next_alpha());
+    }
+
+    #[inline]
+    fn push_ascii(&mut self, b: u8, alpha: bool, at: u32) {
+        self.out.push(char::from(b));
+        self.starts.push(at);
+        self.last2 = self.last;
+        self.last2_alpha = self.last_alpha;
+        self.last = char::from(b);
+        self.last_alpha = alpha;
+    }
+
+    #[inline]
+    fn emit(&mut self, c: char, at: u32, next_alpha: bool) {
+        let alpha = c.is_alphabetic();
+        if alpha || c.is_numeric() {
+            if alpha {
+                if c == self.last && c == self.last2 {
+                    self.slow = true; // elongation "idiooot"
+                }
+                if leet(self.last).is_some()
+                    && (!matches!(self.last, '!' | '|') || self.last2.is_alphabetic())
+                {
+                    self.slow = true; // "$hit", "1d", "id!ot"
+                }
+            } else if leet(c).is_some() && self.last.is_alphabetic() {
+                self.slow = true; // "idi0t"
+            }
+            self.token_len += 1;
+        } else {
+            if matches!(c, '-' | '_' | '*' | '\'') && self.last.is_alphabetic() && next_alpha {
+                if c == '\'' {
+                    self.push(' ', at);
+                }
+                return;
+            }
+            if c == self.last {
+                return; // one space/punctuation mark per run
+            }
+            if leet(c).is_some() && self.last.is_alphabetic() && !matches!(c, '!' | '|') {
+                self.slow = true; // "id@t"
+            }
+            if self.token_len > 0 {
+                if self.token_len == 1 && self.last.is_alphabetic() {
+                    self.singles += 1;
+                    if self.singles >= 3 {
+                        self.slow = true; // "i d i o t"
+                    }
+                } else {
+                    self.singles = 0;
+                }
+                self.token_len = 0;
+            }
+        }
+        self.push(c, at);
+    }
+
+    #[inline]
+    fn push(&mut self, c: char, at: u32) {
+        self.out.push(c);
+        for _ in 0..c.len_utf8() {
+            self.starts.push(at);
+        }
+        self.last2 = self.last;
+        self.last2_alpha = self.last_alpha;
+        self.last = c;
+        self.last_alpha = c.is_alphabetic();
+    }
+
+    fn emit_folded(&mut self, c: char, at: u32, next_alpha: bool) {
+        if c.is_whitespace() {
+            self.emit(' ', at, next_alpha);
+            return;
+        }
+        for l in c.to_lowercase() {
+            match fold(l) {
+                Some(s) => {
+                    for f in s.chars() {
+                        self.emit(f, at, next_alpha);
+                    }
+                }
+                None => self.emit(l, at, next_alpha),
+            }
+        }
+    }
+}
+
+fn fold_text(text: &str) -> Folder {
+    let mut f = Folder::new(text.len());
+    let mut it = text.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        let at = i as u32;
+        if c.is_ascii() {
+            let b = if c.is_ascii_whitespace() { b' ' } else { (c as u8).to_ascii_lowercase() };
+            f.emit_ascii(b, at, || it.peek().is_some_and(|&(_, n)| n.is_alphabetic()));
+            continue;
+        }
+        let next_alpha = it.peek().is_some_and(|&(_, n)| n.is_alphabetic());
+        if is_ignorable(c) || is_combining_mark(c) {
+            continue;
+        }
+        decompose_compatible(c, |d| {
+            if !is_combining_mark(d) && !is_ignorable(d) {
+                f.emit_folded(d, at, next_alpha);
+            }
+        });
+    }
+    f
+}
+
+fn leet(c: char) -> Option<char> {
+    Some(match c {
+        '4' | '@' => 'a',
+        '3' => 'e',
+        '0' => 'o',
+        '1' | '!' | '|' => 'i',
+        '$' | '5' => 's',
+        '7' => 't',
+        _ => return None,
+    })
+}
+
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// Pass 2: leetspeak inside words. A run of leet characters is decoded when it
+/// sits between letters; at a word edge only short digit runs in words with at
+/// least three letters ("1diot") and a leading `$`/`@` ("$hit") are decoded, so
+/// "5 kg", "10kg" and "idiot!" stay as they are.
+fn decode_leet(v: &mut [Unit]) {
+    let n = v.len();
+    let mut i = 0;
+    while i < n {
+        if v[i].c == ' ' {
+            i += 1;
+            continue;
+        }
+        // token [i, j)
+        let mut j = i;
+        let mut letters = 0usize;
+        let mut has_leet = false;
+        while j < n && v[j].c != ' ' {
+            if v[j].c.is_alphabetic() {
+                letters += 1;
+            } else if leet(v[j].c).is_some() {
+                has_leet = true;
+            }
+            j += 1;
+        }
+        if has_leet && letters > 0 {
+            // collect leet runs with whether each side is a letter (None = token edge)
+            let mut runs: Vec<(usize, usize, Option<bool>, Option<bool>)> = Vec::new();
+            let mut k = i;
+            while k < j {
+                if leet(v[k].c).is_none() {
+                    k += 1;
+                    continue;
+                }
+                let mut r = k;
+                while r < j && leet(v[r].c).is_some() {
+                    r += 1;
+                }
+                let left = (k > i).then(|| v[k - 1].c.is_alphabetic());
+                let right = (r < j).then(|| v[r].c.is_alphabetic());
+                runs.push((k, r, left, right));
+                k = r;
+            }
+            let interior = runs.iter().any(|&(_, _, l, r)| l == Some(true) && r == Some(true));
+            for (k, r, left, right) in runs {
+                let run_digits = v[k..r].iter().all(|u| u.c.is_ascii_digit());
+                let decode = match (left, right) {
+                    (Some(true), Some(true)) => true,
+                    (None, Some(true)) | (Some(true), None) => {
+                        (run_digits && r - k <= 2 && (letters >= 3 || interior))
+                            || (left.is_none() && matches!(v[k].c, '$' | '@'))
+                    }
+                    _ => false,
+                };
+                if decode {
+                    for u in &mut v[k..r] {
+                        u.c = leet(u.c).unwrap_or(u.c);
+                    }
+                }
+            }
+        }
+        i = j;
+    }
+}
+
+fn is_sep(c: char) -> bool {
+    matches!(c, ' ' | '.' | '-' | '_' | '*' | '+' | '/' | '~' | '|' | ',' | ':' | '\\' | '=' | '#')
+}
+
+/// Pass 3: "i.d.i.o.t", "i d i o t": chains of at least three single letters
+/// joined by short separator runs are glued back together.
+fn join_spelled(v: &mut Vec<Unit>) {
+    let n = v.len();
+    let single = |v: &Vec<Unit>, i: usize| {
+        v[i].c.is_alphabetic() && (i == 0 || !is_word(v[i - 1].c)) && (i + 1 == n || !is_word(v[i + 1].c))
+    };
+    let mut w = 0;
+    let mut i = 0;
+    while i < n {
+        if single(v, i) {
+            let mut letters = vec![i];
+            let mut j = i;
+            loop {
+                let mut k = j + 1;
+                while k < n && k - j <= 4 && is_sep(v[k].c) {
+                    k += 1;
+                }
+                if k > j + 1 && k - j <= 4 && k < n && single(v, k) {
+                    letters.push(k);
+                    j = k;
+                } else {
+                    break;
+                }
+            }
+            if letters.len() >= 3 {
+                for &p in &letters {
+                    v[w] = v[p];
+                    v[w].soft = true;
+                    w += 1;
+                }
+                i = j + 1;
+                continue;
+            }
+        }
+        v[w] = v[i];
+        w += 1;
+        i += 1;
+    }
+    v.truncate(w);
+}
+
+/// Pass 4: in-word joiners ("arsch-loch", "a*sshole") are dropped and
+/// apostrophes become spaces ("l'idiot"), so
+/// that texts and lexicon entries agree; then runs of three or more equal
+/// non-digit characters collapse to one ("idiooot") and spaces to one.
+fn squeeze(v: &mut Vec<Unit>) {
+    let n = v.len();
+    let mut w = 0;
+    let mut i = 0;
+    while i < n {
+        let c = v[i].c;
+        if matches!(c, '-' | '_' | '*' | '\'')
+            && w > 0
+            && v[w - 1].c.is_alphabetic()
+            && i + 1 < n
+            && v[i + 1].c.is_alphabetic()
+        {
+            // elisions ("l'article", "don't") split words; joiners glue them
+            if c == '\'' {
+                v[w] = Unit { c: ' ', at: v[i].at, soft: false };
+                w += 1;
+            }
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        while j < n && v[j].c == c {
+            j += 1;
+        }
+        let run = j - i;
+        let keep = if c.is_ascii_digit() {
+            run
+        } else if c == ' ' || run >= 3 {
+            1
+        } else {
+            run
+        };
+        for k in 0..keep {
+            v[w] = v[i + k];
+            w += 1;
+        }
+        i = j;
+    }
+    v.truncate(w);
+}
+
+/// Normalises `text` for matching. See the crate docs for the steps.
+pub fn normalize(text: &str) -> Normalized {
+    let f = fold_text(text);
+    if !f.slow {
+        return Normalized { text: f.out, starts: f.starts, soft: Vec::new() };
+    }
+    // rare path: leet, spelled-out words, elongations
+    let mut v: Vec<Unit> =
+        f.out.char_indices().map(|(i, c)| Unit { c, at: f.starts[i], soft: false }).collect();
+    decode_leet(&mut v);
+    join_spelled(&mut v);
+    squeeze(&mut v);
+    let mut out = String::with_capacity(v.len());
+    let mut starts = Vec::with_capacity(v.len());
+    let mut soft = Vec::new();
+    let mut prev_soft = false;
+    for u in v {
+        let pos = out.len() as u32;
+        if u.soft || prev_soft {
+            soft.push(pos);
+        }
+        prev_soft = u.soft;
+        out.push(u.c);
+        for _ in 0..u.c.len_utf8() {
+            starts.push(u.at);
+        }
+    }
+    if prev_soft {
+        soft.push(out.len() as u32);
+    }
+    Normalized { text: out, starts, soft }
+}
+
+/// Normalises a lexicon entry or name the same way as texts.
+pub fn normalize_term(term: &str) -> String {
+    normalize(term).text.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> String {
+        normalize(s).text
+    }
+
+    #[test]
+    fn folds_case_diacritics_and_invisibles() {
+        assert_eq!(n("Ärger Straße ÉLÈVE"), "arger strasse eleve");
+        assert_eq!(n("id\u{200B}iot\u{202E}"), "idiot");
+        assert_eq!(n("ｉｄｉｏｔ"), "idiot");
+        assert_eq!(n("іdіоt"), "idiot"); // Cyrillic і and о
+        assert_eq!(n("Łódź"), "lodz");
+    }
+
+    #[test]
+    fn leet_only_inside_words() {
+        assert_eq!(n("1d10t"), "idiot");
+        assert_eq!(n("$hit"), "shit");
+        assert_eq!(n("5 kg in 10kg"), "5 kg in 10kg");
+        assert_eq!(n("idiot!"), "idiot!");
+        assert_eq!(n("4 stars"), "4 stars");
+    }
+
+    #[test]
+    fn separators_and_repeats() {
+        assert_eq!(n("i.d.i.o.t"), "idiot");
+        assert_eq!(n("i d i o t"), "idiot");
+        assert_eq!(n("i - d - i - o - t"), "idiot");
+        assert_eq!(n("idiooooot"), "idiot");
+        assert_eq!(n("Arsch-loch"), "arschloch");
+        assert_eq!(n("a  b"), "a b");
+        assert_eq!(n("Kaffee 1000"), "kaffee 1000");
+    }
+
+    #[test]
+    fn maps_back_to_original() {
+        let orig = "Der Typ ist ein Ärsch-löch!";
+        let nz = normalize(orig);
+        let pos = nz.text.find("arschloch").unwrap();
+        let (s, e) = nz.to_original(orig, pos, pos + "arschloch".len());
+        assert_eq!(&orig[s..e], "Ärsch-löch");
+        let orig = "Straße";
+        let nz = normalize(orig);
+        let (s, e) = nz.to_original(orig, 4, 6);
+        assert_eq!(&orig[s..e], "ß");
+    }
+}
