@@ -5,6 +5,7 @@
 mod dto;
 mod error;
 mod reviews;
+mod scan;
 mod state;
 
 use tauri::Manager;
@@ -29,8 +30,9 @@ pub fn run() {
                 None => app.path().app_data_dir()?,
             };
             let opened = tauri::async_runtime::block_on(state::AppState::open(&dir));
-            if let Err(e) = &opened {
-                tracing::error!(code = %e.code, "cannot open the local store: {}", e.message);
+            match &opened {
+                Ok(s) => scan::spawn_background_scan(app.handle().clone(), s.store.clone()),
+                Err(e) => tracing::error!(code = %e.code, "cannot open the local store: {}", e.message),
             }
             app.manage(opened);
             Ok(())

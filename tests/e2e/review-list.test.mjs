@@ -46,6 +46,24 @@ test('hostile review text is shown as text, never as markup', async () => {
   assert.notEqual(await browser.getTitle(), 'pwned');
 });
 
+test('filter hits are highlighted in the text and explained', async () => {
+  const marks = await browser.$$('[data-testid="detail-text"] [data-testid="hit"]');
+  assert.ok(marks.length >= 1, 'the planted insult is highlighted');
+  const texts = [];
+  for (const m of marks) texts.push(await m.getText());
+  assert.ok(texts.includes('Idiot'), `highlighted: ${texts.join(', ')}`);
+  const list = await text('hit-list');
+  assert.match(list, /Insult or racist statement/);
+  // The reject dialog preselects the reason the hits suggest.
+  await browser.keys('r');
+  const dialog = await browser.$('[data-testid="dialog-reject"]');
+  await dialog.waitForExist({ timeout: 3000 });
+  assert.match(await dialog.$('.suggested').getText(), /Insult/);
+  await screenshot(browser, 'hits-and-suggestion');
+  await browser.keys('Escape');
+  await dialog.waitForExist({ reverse: true, timeout: 3000 });
+});
+
 test('j and k move the selection through the list', async () => {
   const first = await selectedId();
   await browser.keys('j');
@@ -83,7 +101,10 @@ test('r then a digit rejects for the listed reason', async () => {
   await browser.keys('1');
   await dialog.waitForExist({ reverse: true, timeout: 3000 });
   const status = await browser.$(`[data-review-id="${id}"] [data-testid="review-status"]`).getText();
-  const reasonText = firstReason.replace(/^1\s*/, '').toLowerCase();
+  const reasonText = firstReason
+    .replace(/^1\s*/, '')
+    .replace(/\s*suggested by.*$/is, '')
+    .toLowerCase();
   assert.ok(status.toLowerCase().includes(reasonText), `${status} / ${reasonText}`);
 });
 

@@ -26,6 +26,7 @@ fn main() -> Result<()> {
             run(cargo().args(["test", "-p", "trustdesk", "--lib", "bindings"]).env("UPDATE_BINDINGS", "1"))
         }
         "bench" => bench(rest),
+        "filter-eval" => filter_eval(),
         "deps" => deps::ensure(),
         "help" | "--help" | "-h" => {
             println!("{HELP}");
@@ -44,6 +45,7 @@ cargo xtask <command>
   build-app   build the UI and the app binary with the UI embedded
   bindings    regenerate the UI's TypeScript types from the Rust types
   bench       run the criterion benchmarks (extra args go to criterion)
+  filter-eval precision and recall of the ARM filters per category and language
   deps        install missing system packages, tauri-driver and npm packages";
 
 pub fn root() -> PathBuf {
@@ -171,5 +173,18 @@ fn demo() -> Result<()> {
 }
 
 fn bench(extra: &[String]) -> Result<()> {
-    run(cargo().args(["bench", "-p", "trustdesk-store", "--bench", "store", "--"]).args(extra))
+    run(cargo().args(["bench", "-p", "trustdesk-store", "--bench", "store", "--"]).args(extra))?;
+    run(cargo().args(["bench", "-p", "trustdesk-filters", "--bench", "scan", "--"]).args(extra))
+}
+
+/// Runs the filter evaluation on our corpus, and on GermEval 2018 when the
+/// shared data folder is next to the checkout.
+fn filter_eval() -> Result<()> {
+    let mut cmd = cargo();
+    cmd.args(["run", "--release", "-p", "trustdesk-filters", "--bin", "trustdesk-filter-eval", "--"]);
+    let germeval = root().join("../shared/data/germeval2018/germeval2018.training.txt");
+    if germeval.exists() {
+        cmd.arg("--germeval").arg(germeval);
+    }
+    run(&mut cmd)
 }

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use chrono::Utc;
 use trustdesk_domain::{ReviewSource, ReviewStatus};
-use trustdesk_store::{demo, Store};
+use trustdesk_filters::{Engine, RulePacks};
+use trustdesk_store::{demo, scan, Store};
 
 pub fn default_data_dir() -> Result<PathBuf> {
     Ok(dirs::data_dir().context("no data directory for this user")?.join(crate::APP_IDENTIFIER))
@@ -34,18 +35,31 @@ pub fn seed_local(args: &[String]) -> Result<serde_json::Value> {
     };
     let (shops, mut reviews) = demo::generate(2026, count, Utc::now());
     if e2e {
-        // Hostile text must render as text, never as markup.
+        // Hostile text must render as text, never as markup; the insult gives the
+        // filters something to highlight.
+        let arm_shop = shops.iter().find(|s| s.arm_enabled).context("no ARM shop")?.id;
         let r =
             reviews.iter_mut().find(|r| r.status == ReviewStatus::Pending).context("no pending review")?;
-        r.text = "<img src=x onerror=\"document.title='pwned'\"><b>bold?</b> Lieferung kam nie an.".into();
+        r.text = concat!(
+            "<img src=x onerror=\"document.title='pwned'\"><b>bold?</b> ",
+            "Lieferung kam nie an, der Fahrer ist ein Idiot."
+        )
+        .into();
         r.submitted_at = Utc::now();
         r.source = ReviewSource::Invitation;
+        r.shop_id = arm_shop;
+        r.language = "de".parse().expect("valid");
     }
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let summary = rt.block_on(async {
         let store = Store::open(&dir.join("trustdesk.db")).await?;
         store.upsert_shops(&shops).await?;
         store.upsert_reviews(&reviews).await?;
+        let packs = RulePacks::builtin();
+        let engine = Engine::compile(&packs)?;
+        let scanned =
+            store.scan_unscanned(&scan::pack_set_version(&packs), |v| scan::scan_review(&engine, v)).await?;
+        eprintln!("scanned {scanned} reviews with the built-in ARM rule packs");
         let total = store.review_count().await?;
         let newest_pending = store
             .list_reviews(

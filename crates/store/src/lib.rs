@@ -12,6 +12,7 @@ pub mod demo;
 mod error;
 mod query;
 mod rows;
+pub mod scan;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -542,3 +542,41 @@ async fn scanning_covers_every_review_once_per_pack_version() {
     assert_eq!(flagged.total as usize, reviews.iter().filter(|r| r.text.contains("Paket")).count());
     assert!(flagged.total > 0);
 }
+
+#[tokio::test]
+async fn the_real_engine_finds_what_is_planted_and_skips_shops_without_arm() {
+    let (_dir, store, reviews) = seeded(200).await;
+    let text = "Write to me at jane.doe@example.org, the courier was a total idiot.";
+    let (mut with_arm, mut without_arm) = (None, None);
+    for r in &reviews {
+        let arm = store.get_review(r.id).await.unwrap().shop.arm_enabled;
+        let slot = if arm { &mut with_arm } else { &mut without_arm };
+        if slot.is_none() {
+            let mut p = r.clone();
+            p.text = text.into();
+            p.language = "en".parse().unwrap();
+            *slot = Some(p);
+        }
+    }
+    let (with_arm, without_arm) = (with_arm.unwrap(), without_arm.unwrap());
+    store.upsert_reviews(&[with_arm.clone(), without_arm.clone()]).await.unwrap();
+    let packs = trustdesk_filters::RulePacks::builtin();
+    let engine = trustdesk_filters::Engine::compile(&packs).unwrap();
+    let version = trustdesk_store::scan::pack_set_version(&packs);
+    store.scan_unscanned(&version, |v| trustdesk_store::scan::scan_review(&engine, v)).await.unwrap();
+
+    let v = store.get_review(with_arm.id).await.unwrap();
+    let cats: Vec<_> = v.hits.iter().map(|h| h.category).collect();
+    assert!(cats.contains(&trustdesk_domain::ArmCategory::PersonalData), "{cats:?}");
+    assert!(cats.contains(&trustdesk_domain::ArmCategory::Insult), "{cats:?}");
+    let utf16: Vec<u16> = text.encode_utf16().collect();
+    for h in &v.hits {
+        let span = String::from_utf16(&utf16[h.start_utf16 as usize..h.end_utf16 as usize]).unwrap();
+        assert_eq!(span, h.text, "UTF-16 span matches the hit text");
+    }
+    assert_eq!(v.rule_pack_version.as_deref(), Some(version.as_str()));
+
+    let v = store.get_review(without_arm.id).await.unwrap();
+    assert!(v.hits.is_empty(), "shops without ARM are not filtered");
+    assert_eq!(v.rule_pack_version.as_deref(), Some(version.as_str()), "but they count as scanned");
+}

@@ -56,6 +56,15 @@ export class Queue {
     await Promise.all([this.ensure(0), this.refreshCounts()]);
   }
 
+  /** Reloads what is shown after the data changed underneath (e.g. new hits),
+   * keeping the filter and the selection. */
+  async refresh() {
+    this.#generation += 1;
+    this.#inflight.clear();
+    this.pages = {};
+    await Promise.all([this.ensure(this.selected), this.refreshCounts()]);
+  }
+
   async refreshCounts() {
     try {
       this.counts = await api.queueCounts();
