@@ -52,7 +52,13 @@ pub fn path_with_cargo_bin() -> String {
     let home = std::env::var("CARGO_HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|_| dirs::home_dir().unwrap_or_default().join(".cargo"));
-    format!("{}:{}", home.join("bin").display(), std::env::var("PATH").unwrap_or_default())
+    let bin = home.join("bin").display().to_string();
+    let path = std::env::var("PATH").unwrap_or_default();
+    if path.split(':').any(|p| p == bin) {
+        path
+    } else {
+        format!("{bin}:{path}")
+    }
 }
 
 fn have(cmd: &str) -> bool {
