@@ -26,6 +26,9 @@ const APT_PACKAGES: &[&str] = &[
     "webkit2gtk-driver",
     "dbus-x11",
     "gnome-keyring",
+    // Server binaries for the central service's PostgreSQL tests (the tests
+    // start their own throwaway cluster on loopback).
+    "postgresql",
 ];
 
 fn missing_packages() -> Vec<&'static str> {

@@ -27,6 +27,7 @@ fn main() -> Result<()> {
         }
         "bench" => bench(rest),
         "filter-eval" => filter_eval(),
+        "schemathesis" => schemathesis(),
         "deps" => deps::ensure(),
         "help" | "--help" | "-h" => {
             println!("{HELP}");
@@ -44,8 +45,9 @@ cargo xtask <command>
   seed-local  [--data-dir DIR] [--count N] [--e2e]  fill a local store with demo reviews
   build-app   build the UI and the app binary with the UI embedded
   bindings    regenerate the UI's TypeScript types from the Rust types
-  bench       run the criterion benchmarks (extra args go to criterion)
+  bench       [store|filters|central] criterion benchmarks (extra args go to criterion)
   filter-eval precision and recall of the ARM filters per category and language
+  schemathesis fuzz the central service's HTTP API from its OpenAPI document
   deps        install missing system packages, tauri-driver and npm packages";
 
 pub fn root() -> PathBuf {
@@ -107,9 +109,61 @@ fn test() -> Result<()> {
     step("app build", build_app)?;
     step("clippy", || run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])))?;
     step("rust tests", || run(cargo().args(["test", "--workspace"])))?;
+    step("API fuzzing (schemathesis)", schemathesis)?;
     step("end-to-end tests", e2e)?;
     eprintln!("\nall checks passed in {:.0} s", t.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// Fuzzes the central service's HTTP API from its own OpenAPI document with
+/// schemathesis (from PyPI), on a seeded SQLite server on loopback.
+fn schemathesis() -> Result<()> {
+    const VERSION: &str = "4.32.5";
+    let venv = root().join("target/schemathesis-venv");
+    let st = venv.join("bin/schemathesis");
+    if !st.exists() {
+        run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+        run(Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check"])
+            .arg(format!("schemathesis=={VERSION}")))?;
+    }
+    run(cargo().args(["build", "-p", "trustdesk-central"]))?;
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
+    let bin = target.join("debug/trustdesk-central");
+    let data = root().join("target/schemathesis-data");
+    let _ = std::fs::remove_dir_all(&data);
+    std::fs::create_dir_all(&data)?;
+    let out = Command::new(&bin)
+        .args(["user", "add", "--name", "schemathesis", "--role", "admin", "--data-dir"])
+        .arg(&data)
+        .output()?;
+    if !out.status.success() {
+        bail!("user add failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let token = String::from_utf8(out.stdout)?.trim().to_owned();
+    run(Command::new(&bin)
+        .args(["seed", "--shops", "5", "--reviews", "200", "--audits", "5", "--disputes", "5", "--data-dir"])
+        .arg(&data))?;
+    let mut server = Command::new(&bin)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .stdout(std::process::Stdio::piped())
+        .spawn()?;
+    let result = (|| -> Result<()> {
+        let stdout = server.stdout.take().context("no server stdout")?;
+        let mut reader = std::io::BufReader::new(stdout);
+        let mut first = String::new();
+        std::io::BufRead::read_line(&mut reader, &mut first)?;
+        // Keep draining so the server never writes into a closed pipe.
+        std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+        let url = first.trim().strip_prefix("listening on ").context("unexpected first line from serve")?;
+        run(Command::new(&st)
+            .args(["run", &format!("{url}/openapi.json"), "--max-examples", "25", "-H"])
+            .arg(format!("Authorization: Bearer {token}")))
+    })();
+    let _ = server.kill();
+    let _ = server.wait();
+    result
 }
 
 /// Runs the WebDriver tests against the real app window under Xvfb, with a
@@ -172,9 +226,23 @@ fn demo() -> Result<()> {
     run(&mut app)
 }
 
-fn bench(extra: &[String]) -> Result<()> {
-    run(cargo().args(["bench", "-p", "trustdesk-store", "--bench", "store", "--"]).args(extra))?;
-    run(cargo().args(["bench", "-p", "trustdesk-filters", "--bench", "scan", "--"]).args(extra))
+/// `cargo xtask bench [store|filters|central] [criterion args]`: one group or all.
+fn bench(args: &[String]) -> Result<()> {
+    let groups = [
+        ("store", "trustdesk-store", "store"),
+        ("filters", "trustdesk-filters", "scan"),
+        ("central", "trustdesk-central", "central"),
+    ];
+    let (only, extra) = match args.first().map(String::as_str) {
+        Some(g) if groups.iter().any(|(name, ..)| *name == g) => (Some(g), &args[1..]),
+        _ => (None, args),
+    };
+    for (name, package, bench) in groups {
+        if only.is_none_or(|o| o == name) {
+            run(cargo().args(["bench", "-p", package, "--bench", bench, "--"]).args(extra))?;
+        }
+    }
+    Ok(())
 }
 
 /// Runs the filter evaluation on our corpus, and on GermEval 2018 when the

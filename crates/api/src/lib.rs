@@ -1,1 +1,809 @@
-//! Placeholder until issue 4 lands.
+//! Wire types of the central service's HTTP API (`/v1`), shared by the server
+//! (crates/central) and the workstation's sync client.
+//!
+//! Entities travel as the domain types themselves (ids as UUID strings), so both
+//! ends apply exactly the same rules. Request types refuse unknown fields: a typo
+//! in a field name must fail loudly rather than be silently ignored.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use trustdesk_domain::audit::ChecklistStatus;
+use trustdesk_domain::dispute::{Author, DisputeOutcome};
+use trustdesk_domain::{
+    ArmCategory, AuditCase, AuditId, DecisionId, DisputeCase, DisputeId, Grounds, LanguageCode, Money,
+    Review, ReviewAction, ReviewId, Shop, ShopId,
+};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// Largest page of the change feed a client may ask for.
+pub const MAX_CHANGES_LIMIT: u32 = 5000;
+/// Page size when the client names none.
+pub const DEFAULT_CHANGES_LIMIT: u32 = 500;
+/// Most mutations in one batch.
+pub const MAX_MUTATIONS_PER_BATCH: usize = 1000;
+/// Most items one claim may take.
+pub const MAX_CLAIM_ITEMS: u32 = 1000;
+/// Longest lease a claim may ask for (a long offline trip).
+pub const MAX_LEASE_SECONDS: u32 = 7 * 24 * 3600;
+/// Lease when the client names none.
+pub const DEFAULT_LEASE_SECONDS: u32 = 8 * 3600;
+
+/// Body of every error response: `{ "code": "...", "message": "..." }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ErrorBody {
+    /// Stable machine-readable code; see [`codes`].
+    pub code: String,
+    /// Human-readable explanation (English).
+    pub message: String,
+}
+
+/// Error and rejection codes that clients branch on.
+pub mod codes {
+    /// Missing, malformed or unknown bearer token (401).
+    pub const UNAUTHORIZED: &str = "unauthorized";
+    /// The caller's role may not do this (403, or a rejected mutation).
+    pub const FORBIDDEN: &str = "forbidden";
+    /// The addressed thing does not exist (404, or a rejected mutation).
+    pub const NOT_FOUND: &str = "not_found";
+    /// Malformed request: bad JSON, wrong types, unknown fields, bad parameters (400).
+    pub const BAD_REQUEST: &str = "bad_request";
+    /// The `since` cursor is malformed (400) or ahead of this server (409): restart the feed.
+    pub const BAD_CURSOR: &str = "bad_cursor";
+    /// Body or file over the size limit (413).
+    pub const PAYLOAD_TOO_LARGE: &str = "payload_too_large";
+    /// File content of a type the service does not keep (415).
+    pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
+    /// Mutation: the domain rules forbid this transition.
+    pub const ILLEGAL_TRANSITION: &str = "illegal_transition";
+    /// Mutation: the decision's grounds or fields are invalid.
+    pub const INVALID: &str = "invalid";
+    /// Mutation: the item is claimed by someone else under a live lease.
+    pub const CLAIMED_BY_OTHER: &str = "claimed_by_other";
+    /// Mutation: the id was already used by another user.
+    pub const MUTATION_ID_IN_USE: &str = "mutation_id_in_use";
+}
+
+/// What a user may do; see the role matrix in crates/central.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub enum Role {
+    Moderator,
+    Auditor,
+    Mediator,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Moderator, Role::Auditor, Role::Mediator, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Moderator => "moderator",
+            Role::Auditor => "auditor",
+            Role::Mediator => "mediator",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Role, String> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| format!("unknown role {s:?}: expected moderator, auditor, mediator or admin"))
+    }
+}
+
+/// `GET /v1/health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Health {
+    /// Always "ok" on a 200.
+    pub status: String,
+    /// "sqlite" or "postgres".
+    pub database: String,
+}
+
+/// `GET /v1/me`: who the bearer token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Me {
+    pub user_id: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// The kinds of entity the service holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub enum EntityKind {
+    Shop,
+    Review,
+    Audit,
+    Dispute,
+}
+
+impl EntityKind {
+    pub const ALL: [EntityKind; 4] =
+        [EntityKind::Shop, EntityKind::Review, EntityKind::Audit, EntityKind::Dispute];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::Shop => "shop",
+            EntityKind::Review => "review",
+            EntityKind::Audit => "audit",
+            EntityKind::Dispute => "dispute",
+        }
+    }
+}
+
+impl std::str::FromStr for EntityKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<EntityKind, String> {
+        EntityKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| format!("unknown kind {s:?}"))
+    }
+}
+
+/// One entity's current server state, tagged by kind: `{"review": {...}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    Shop(Shop),
+    Review(Review),
+    Audit(AuditCase),
+    Dispute(DisputeCase),
+}
+
+impl Entity {
+    pub fn kind(&self) -> EntityKind {
+        match self {
+            Entity::Shop(_) => EntityKind::Shop,
+            Entity::Review(_) => EntityKind::Review,
+            Entity::Audit(_) => EntityKind::Audit,
+            Entity::Dispute(_) => EntityKind::Dispute,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub enum ChangeOp {
+    Upsert,
+    Delete,
+}
+
+/// One entry of the change feed: the entity's state as of `cursor`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Change {
+    /// Resuming from this cursor continues right after this change.
+    pub cursor: String,
+    pub kind: EntityKind,
+    pub id: String,
+    pub version: i64,
+    pub op: ChangeOp,
+    /// Absent for deletions.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub entity: Option<Entity>,
+}
+
+/// `GET /v1/changes?since=CURSOR&limit=N`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ChangesPage {
+    pub items: Vec<Change>,
+    /// Pass as `since` for the next page; equals `since` when nothing was new.
+    pub next_cursor: String,
+    /// Whether another page is ready right now.
+    pub has_more: bool,
+}
+
+/// `POST /v1/mutations`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct MutationBatch {
+    pub mutations: Vec<Mutation>,
+}
+
+/// One change a client asks for, applied at most once per `id`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Mutation {
+    /// Client-generated UUIDv7; also the id of the resulting decision record.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
+    pub id: DecisionId,
+    /// The entity version the client saw when deciding.
+    #[serde(deserialize_with = "whole::i64")]
+    pub base_version: i64,
+    pub op: MutationOp,
+}
+
+/// What to change. Review decisions reuse the domain's [`ReviewAction`]
+/// (`{"action": "reject", "reason": "insult"}`) and [`Grounds`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub enum MutationOp {
+    ReviewDecision {
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
+        review_id: ReviewId,
+        #[serde(deserialize_with = "strict::review_action")]
+        #[cfg_attr(feature = "openapi", schema(value_type = doc::ReviewAction))]
+        action: ReviewAction,
+        #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(value_type = doc::Grounds))]
+        grounds: Grounds,
+        /// For `request_evidence`: what the reviewer is asked to show.
+        #[serde(default)]
+        message: Option<String>,
+    },
+    AuditItem {
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
+        audit_id: AuditId,
+        criterion_id: String,
+        #[cfg_attr(feature = "openapi", schema(value_type = doc::ChecklistStatus))]
+        status: ChecklistStatus,
+        #[serde(default)]
+        note: String,
+    },
+    DisputeMessage {
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
+        dispute_id: DisputeId,
+        #[cfg_attr(feature = "openapi", schema(value_type = doc::Author))]
+        author: Author,
+        body: String,
+    },
+    /// Communication -> mediation -> referral to binding arbitration.
+    DisputeEscalate {
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
+        dispute_id: DisputeId,
+    },
+    DisputeDecide {
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
+        dispute_id: DisputeId,
+        #[cfg_attr(feature = "openapi", schema(value_type = doc::DisputeOutcome))]
+        outcome: DisputeOutcome,
+        reasoning: String,
+        #[serde(default)]
+        remedy: Option<String>,
+        #[serde(default, deserialize_with = "strict::money")]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<doc::Money>))]
+        remedy_amount: Option<Money>,
+    },
+}
+
+impl MutationOp {
+    pub fn target(&self) -> (EntityKind, uuid::Uuid) {
+        match self {
+            MutationOp::ReviewDecision { review_id, .. } => (EntityKind::Review, review_id.0),
+            MutationOp::AuditItem { audit_id, .. } => (EntityKind::Audit, audit_id.0),
+            MutationOp::DisputeMessage { dispute_id, .. }
+            | MutationOp::DisputeEscalate { dispute_id }
+            | MutationOp::DisputeDecide { dispute_id, .. } => (EntityKind::Dispute, dispute_id.0),
+        }
+    }
+}
+
+/// How one mutation ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub enum MutationOutcome {
+    /// Applied now; the entity is at `new_version`.
+    Applied { new_version: i64 },
+    /// The id was seen before; `original` is what happened then.
+    Duplicate {
+        #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+        original: Box<MutationOutcome>,
+    },
+    /// `base_version` is stale: here is the server's state to rebase on.
+    Conflict {
+        current_version: i64,
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+        current: Option<Box<Entity>>,
+    },
+    /// Refused for a reason that retrying will not fix; see [`codes`].
+    Rejected { code: String, message: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct MutationResult {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
+    pub id: DecisionId,
+    #[serde(flatten)]
+    pub outcome: MutationOutcome,
+}
+
+/// Results in the order of the request's mutations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct MutationResponse {
+    pub results: Vec<MutationResult>,
+}
+
+/// Kinds of work that can be claimed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub enum WorkKind {
+    /// Reviews awaiting a moderator (pending or evidence received).
+    Review,
+    /// Audits with open checklist items.
+    Audit,
+    /// Disputes not yet closed.
+    Dispute,
+}
+
+impl WorkKind {
+    pub fn entity_kind(self) -> EntityKind {
+        match self {
+            WorkKind::Review => EntityKind::Review,
+            WorkKind::Audit => EntityKind::Audit,
+            WorkKind::Dispute => EntityKind::Dispute,
+        }
+    }
+}
+
+/// Narrows a claim to part of the queue.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct QueueFilter {
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Uuid))]
+    pub shop_id: Option<ShopId>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = "^[A-Za-z]{2}$"))]
+    pub language: Option<LanguageCode>,
+    /// Reviews whose ingestion scan found this ARM category.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<doc::ArmCategory>))]
+    pub category: Option<ArmCategory>,
+}
+
+/// `POST /v1/claims`: claim the next `limit` open items of a queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ClaimRequest {
+    pub kind: WorkKind,
+    #[serde(deserialize_with = "whole::u32")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1000))]
+    pub limit: u32,
+    #[serde(default, deserialize_with = "whole::opt_u32")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 604800))]
+    pub lease_seconds: Option<u32>,
+    #[serde(default, deserialize_with = "strict::object")]
+    pub filter: QueueFilter,
+}
+
+/// `POST /v1/claims/{id}/extend`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ExtendClaim {
+    #[serde(deserialize_with = "whole::u32")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 604800))]
+    pub lease_seconds: u32,
+}
+
+/// A lease on a batch of work items.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Claim {
+    pub claim_id: String,
+    pub kind: WorkKind,
+    /// Ids of the claimed entities, oldest first.
+    pub ids: Vec<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An uploaded file, addressed by the SHA-256 of its content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct EvidenceInfo {
+    /// Lower-case hex.
+    pub sha256: String,
+    pub size: u64,
+    /// Determined from the content, never from a name or header.
+    pub content_type: String,
+}
+
+/// `GET /v1/rule-packs/current`: the ARM rule-pack set clients filter with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct RulePack {
+    pub version: String,
+    pub published_at: DateTime<Utc>,
+    /// The rule pack as crates/filters defines it; opaque to the service.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub content: serde_json::Value,
+}
+
+/// `POST /v1/rule-packs` (admin): publish a new rule-pack version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PublishRulePack {
+    /// Letters, digits, '.', '_' and '-', e.g. "2026.11.1".
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9._-]{1,64}$")
+    )]
+    pub version: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub content: serde_json::Value,
+}
+
+/// Integers that JSON writes as `5.0` are still integers (JSON Schema agrees).
+mod whole {
+    use serde::{Deserialize, Deserializer};
+
+    fn number<'de, D: Deserializer<'de>>(d: D) -> Result<serde_json::Number, D::Error> {
+        serde_json::Number::deserialize(d)
+    }
+
+    fn to_i128(n: &serde_json::Number) -> Option<i128> {
+        if let Some(i) = n.as_i64() {
+            return Some(i.into());
+        }
+        if let Some(u) = n.as_u64() {
+            return Some(u.into());
+        }
+        n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e18).map(|f| f as i128)
+    }
+
+    pub fn i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        let n = number(d)?;
+        to_i128(&n)
+            .and_then(|i| i64::try_from(i).ok())
+            .ok_or_else(|| serde::de::Error::custom(format!("expected a whole number, got {n}")))
+    }
+
+    pub fn u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        let n = number(d)?;
+        to_i128(&n).and_then(|i| u32::try_from(i).ok()).ok_or_else(|| {
+            serde::de::Error::custom(format!("expected a whole number from 0 to {}, got {n}", u32::MAX))
+        })
+    }
+
+    pub fn opt_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+        let v = Option::<serde_json::Number>::deserialize(d)?;
+        match v {
+            None => Ok(None),
+            Some(n) => u32(n).map(Some).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// Serde accepts more than JSON Schema says (a struct from an array, an enum tag
+/// given as its variant index); these refuse such input where it can mislead.
+mod strict {
+    use serde::de::{DeserializeOwned, Error};
+    use serde::{Deserialize, Deserializer};
+    use serde_json::Value;
+
+    pub fn object<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<T, D::Error> {
+        let v = Value::deserialize(d)?;
+        if !v.is_object() {
+            return Err(D::Error::custom("expected a JSON object"));
+        }
+        serde_json::from_value(v).map_err(D::Error::custom)
+    }
+
+    /// An amount whose minor units may be written as a whole float (`250.0`).
+    pub fn money<'de, D: Deserializer<'de>>(d: D) -> Result<Option<trustdesk_domain::Money>, D::Error> {
+        let mut v = Value::deserialize(d)?;
+        if let Some(units) = v.get_mut("minor_units") {
+            if let Some(f) = units.as_f64().filter(|f| !units.is_i64() && f.fract() == 0.0 && f.abs() < 1e15)
+            {
+                *units = Value::from(f as i64);
+            }
+        }
+        serde_json::from_value(v).map_err(D::Error::custom)
+    }
+
+    pub fn review_action<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<trustdesk_domain::ReviewAction, D::Error> {
+        let v = Value::deserialize(d)?;
+        if !v.get("action").is_some_and(Value::is_string) {
+            return Err(D::Error::custom("expected an object with an \"action\" name"));
+        }
+        serde_json::from_value(v).map_err(D::Error::custom)
+    }
+}
+
+/// Schema-only mirrors of the domain types that requests carry, so the OpenAPI
+/// document states exactly what the server accepts. A test keeps them in step
+/// with the domain; the wire format is the domain's.
+#[cfg(feature = "openapi")]
+pub mod doc {
+    use chrono::{DateTime, Utc};
+    use serde::Serialize;
+    use utoipa::ToSchema;
+
+    #[derive(Serialize, ToSchema)]
+    #[serde(tag = "action", rename_all = "snake_case")]
+    #[schema(as = ReviewAction)]
+    pub enum ReviewAction {
+        Publish,
+        Reject { reason: RejectionReason },
+        RequestEvidence { deadline: DateTime<Utc> },
+        ReceiveEvidence,
+        AcceptEvidence,
+        RefuseEvidence,
+        ExpireDeadline,
+    }
+
+    #[derive(Serialize, ToSchema, Clone, Copy)]
+    #[serde(rename_all = "snake_case")]
+    #[schema(as = RejectionReason)]
+    pub enum RejectionReason {
+        Insult,
+        PersonalData,
+        BankDetails,
+        InsuranceNumber,
+        ProductReference,
+        TobaccoUse,
+        DrugEffect,
+        BeforeAfter,
+        ModeOfAction,
+        AlcoholAdvertising,
+        ExperienceTooOld,
+        NotRealExperience,
+        SpamDuplicate,
+    }
+
+    #[derive(Serialize, ToSchema, Clone, Copy)]
+    #[serde(rename_all = "snake_case")]
+    #[schema(as = ArmCategory)]
+    pub enum ArmCategory {
+        Insult,
+        PersonalData,
+        BankDetails,
+        InsuranceNumber,
+        ProductReference,
+        TobaccoUse,
+        DrugEffect,
+        BeforeAfter,
+        ModeOfAction,
+        AlcoholAdvertising,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    #[schema(as = Grounds)]
+    pub struct Grounds {
+        /// Up to 4000 characters; longer facts are rejected per mutation.
+        pub facts: String,
+        pub filter_rules: Vec<String>,
+        pub rule_pack_version: Option<String>,
+    }
+
+    #[derive(Serialize, ToSchema, Clone, Copy)]
+    #[serde(rename_all = "snake_case")]
+    #[schema(as = ChecklistStatus)]
+    pub enum ChecklistStatus {
+        Open,
+        Pass,
+        Fail,
+        NotApplicable,
+    }
+
+    #[derive(Serialize, ToSchema, Clone, Copy)]
+    #[serde(rename_all = "snake_case")]
+    #[schema(as = Author)]
+    pub enum Author {
+        Consumer,
+        Shop,
+        Mediator,
+    }
+
+    #[derive(Serialize, ToSchema, Clone, Copy)]
+    #[serde(rename_all = "snake_case")]
+    #[schema(as = DisputeOutcome)]
+    pub enum DisputeOutcome {
+        ConsumerPrevails,
+        ShopPrevails,
+        Settled,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    #[schema(as = Money)]
+    pub struct Money {
+        pub minor_units: i64,
+        #[schema(pattern = "^[A-Za-z]{3}$")]
+        pub currency: String,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use trustdesk_domain::RejectionReason;
+
+    #[test]
+    fn a_mutation_reads_as_documented() {
+        let json = r#"{"id":"01936c5e-7b7a-7c3e-9f00-000000000001","base_version":3,
+            "op":{"type":"review_decision","review_id":"01936c5e-7b7a-7c3e-9f00-000000000002",
+                  "action":{"action":"reject","reason":"insult"},"grounds":{"facts":"",
+                  "filter_rules":[],"rule_pack_version":null}}}"#;
+        let m: Mutation = serde_json::from_str(json).unwrap();
+        assert_eq!(m.base_version, 3);
+        match m.op {
+            MutationOp::ReviewDecision { action, .. } => {
+                assert_eq!(action, ReviewAction::Reject { reason: RejectionReason::Insult })
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn whole_numbers_may_be_written_as_floats() {
+        let c: ClaimRequest =
+            serde_json::from_str(r#"{"kind":"review","limit":5.0,"lease_seconds":60}"#).unwrap();
+        assert_eq!((c.limit, c.lease_seconds), (5, Some(60)));
+        let c: ClaimRequest = serde_json::from_str(r#"{"kind":"review","limit":5}"#).unwrap();
+        assert_eq!(c.lease_seconds, None);
+        assert!(serde_json::from_str::<ClaimRequest>(r#"{"kind":"review","limit":5.5}"#).is_err());
+        assert!(serde_json::from_str::<ClaimRequest>(r#"{"kind":"review","limit":-1}"#).is_err());
+        assert!(serde_json::from_str::<ClaimRequest>(r#"{"kind":"review","limit":"5"}"#).is_err());
+        assert!(serde_json::from_str::<ExtendClaim>(r#"{"lease_seconds":1e300}"#).is_err());
+    }
+
+    #[test]
+    fn lenient_serde_shapes_are_refused() {
+        let base = r#"{"id":"01936c5e-7b7a-7c3e-9f00-000000000001","base_version":1,
+            "op":{"type":"review_decision","review_id":"01936c5e-7b7a-7c3e-9f00-000000000002","action":ACTION}}"#;
+        assert!(serde_json::from_str::<Mutation>(&base.replace("ACTION", r#"{"action":"publish"}"#)).is_ok());
+        assert!(serde_json::from_str::<Mutation>(&base.replace("ACTION", r#"{"action":0}"#)).is_err());
+        assert!(serde_json::from_str::<Mutation>(&base.replace("ACTION", r#"["publish"]"#)).is_err());
+        assert!(serde_json::from_str::<ClaimRequest>(
+            r#"{"kind":"review","limit":1,"filter":[null,null,null]}"#
+        )
+        .is_err());
+        let c: ClaimRequest =
+            serde_json::from_str(r#"{"kind":"review","limit":1,"filter":{"language":"de"}}"#).unwrap();
+        assert_eq!(c.filter.language.map(|l| l.to_string()), Some("de".into()));
+        assert!(
+            serde_json::from_str::<ClaimRequest>(r#"{"kind":"review","limit":1,"filter":{"x":1}}"#).is_err()
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let json = r#"{"id":"01936c5e-7b7a-7c3e-9f00-000000000001","base_version":3,"extra":1,
+            "op":{"type":"dispute_escalate","dispute_id":"01936c5e-7b7a-7c3e-9f00-000000000002"}}"#;
+        assert!(serde_json::from_str::<Mutation>(json).is_err());
+        let json = r#"{"id":"01936c5e-7b7a-7c3e-9f00-000000000001","base_version":3,
+            "op":{"type":"dispute_escalate","dispute_id":"01936c5e-7b7a-7c3e-9f00-000000000002","x":1}}"#;
+        assert!(serde_json::from_str::<Mutation>(json).is_err());
+    }
+
+    #[test]
+    fn results_are_flat_and_round_trip() {
+        let r = MutationResult {
+            id: DecisionId::new(),
+            outcome: MutationOutcome::Duplicate {
+                original: Box::new(MutationOutcome::Rejected {
+                    code: codes::FORBIDDEN.into(),
+                    message: "no".into(),
+                }),
+            },
+        };
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["result"], "duplicate");
+        assert_eq!(v["original"]["result"], "rejected");
+        assert_eq!(serde_json::from_value::<MutationResult>(v).unwrap(), r);
+        let applied = serde_json::to_value(MutationOutcome::Applied { new_version: 4 }).unwrap();
+        assert_eq!(applied, serde_json::json!({"result": "applied", "new_version": 4}));
+    }
+
+    /// The schema mirrors must describe exactly what the domain accepts.
+    #[cfg(feature = "openapi")]
+    #[test]
+    fn schema_mirrors_match_the_domain() {
+        use trustdesk_domain::audit::ChecklistStatus;
+        use trustdesk_domain::dispute::{Author, DisputeOutcome};
+        fn same<D: Serialize, T: serde::de::DeserializeOwned + Serialize>(d: &D) {
+            let v = serde_json::to_value(d).unwrap();
+            let t: T = serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("{v}: {e}"));
+            assert_eq!(serde_json::to_value(t).unwrap(), v);
+        }
+        use doc::RejectionReason as R;
+        let reasons = [
+            R::Insult,
+            R::PersonalData,
+            R::BankDetails,
+            R::InsuranceNumber,
+            R::ProductReference,
+            R::TobaccoUse,
+            R::DrugEffect,
+            R::BeforeAfter,
+            R::ModeOfAction,
+            R::AlcoholAdvertising,
+            R::ExperienceTooOld,
+            R::NotRealExperience,
+            R::SpamDuplicate,
+        ];
+        assert_eq!(reasons.len(), RejectionReason::ALL.len());
+        for r in reasons {
+            same::<_, RejectionReason>(&r);
+            same::<_, ReviewAction>(&doc::ReviewAction::Reject { reason: r });
+        }
+        use doc::ArmCategory as C;
+        let cats = [
+            C::Insult,
+            C::PersonalData,
+            C::BankDetails,
+            C::InsuranceNumber,
+            C::ProductReference,
+            C::TobaccoUse,
+            C::DrugEffect,
+            C::BeforeAfter,
+            C::ModeOfAction,
+            C::AlcoholAdvertising,
+        ];
+        assert_eq!(cats.len(), ArmCategory::ALL.len());
+        for c in cats {
+            same::<_, ArmCategory>(&c);
+        }
+        for a in [
+            doc::ReviewAction::Publish,
+            doc::ReviewAction::RequestEvidence { deadline: chrono::Utc::now() },
+            doc::ReviewAction::ReceiveEvidence,
+            doc::ReviewAction::AcceptEvidence,
+            doc::ReviewAction::RefuseEvidence,
+            doc::ReviewAction::ExpireDeadline,
+        ] {
+            same::<_, ReviewAction>(&a);
+        }
+        same::<_, Grounds>(&doc::Grounds {
+            facts: "f".into(),
+            filter_rules: vec!["r".into()],
+            rule_pack_version: None,
+        });
+        for s in [
+            doc::ChecklistStatus::Open,
+            doc::ChecklistStatus::Pass,
+            doc::ChecklistStatus::Fail,
+            doc::ChecklistStatus::NotApplicable,
+        ] {
+            same::<_, ChecklistStatus>(&s);
+        }
+        for a in [doc::Author::Consumer, doc::Author::Shop, doc::Author::Mediator] {
+            same::<_, Author>(&a);
+        }
+        for o in [
+            doc::DisputeOutcome::ConsumerPrevails,
+            doc::DisputeOutcome::ShopPrevails,
+            doc::DisputeOutcome::Settled,
+        ] {
+            same::<_, DisputeOutcome>(&o);
+        }
+        same::<_, Money>(&doc::Money { minor_units: 2500, currency: "EUR".into() });
+    }
+
+    #[test]
+    fn roles_and_kinds_parse_their_wire_names() {
+        for r in Role::ALL {
+            assert_eq!(r.as_str().parse::<Role>().unwrap(), r);
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        }
+        assert!("root".parse::<Role>().is_err());
+        for k in EntityKind::ALL {
+            assert_eq!(k.as_str().parse::<EntityKind>().unwrap(), k);
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! `trustdesk-central`: serve, manage users, seed demo data, import reviews.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use trustdesk_api::Role;
+use trustdesk_central::{auth, db, import, ingest, seed, Config, Db};
+use trustdesk_domain::ShopId;
+
+#[derive(Parser)]
+#[command(name = "trustdesk-central", version, about = "Trustdesk's central service")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Storage {
+    /// sqlite://PATH or postgres://USER@HOST/DB; default: SQLite in the data directory.
+    #[arg(long, env = "TRUSTDESK_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Where the embedded database and evidence files live.
+    #[arg(long, env = "TRUSTDESK_DATA_DIR", default_value = "trustdesk-central-data")]
+    data_dir: PathBuf,
+}
+
+impl Storage {
+    async fn open(&self) -> anyhow::Result<Db> {
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("creating the data directory {}", self.data_dir.display()))?;
+        let url = match &self.database_url {
+            Some(u) => u.clone(),
+            None => format!("sqlite://{}", self.data_dir.join("central.db").display()),
+        };
+        Db::connect(&url).await
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API. The first line on stdout is `listening on http://ADDR`.
+    Serve {
+        #[command(flatten)]
+        storage: Storage,
+        /// Address to listen on; port 0 picks a free one.
+        #[arg(long, default_value = "127.0.0.1:8480")]
+        listen: String,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Fill the database with deterministic demo data.
+    Seed {
+        #[command(flatten)]
+        storage: Storage,
+        #[arg(long, default_value_t = 50)]
+        shops: usize,
+        #[arg(long, default_value_t = 2000)]
+        reviews: usize,
+        #[arg(long, default_value_t = 30)]
+        audits: usize,
+        #[arg(long, default_value_t = 30)]
+        disputes: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Import reviews from another platform; they are labelled imported.
+    Import {
+        #[command(flatten)]
+        storage: Storage,
+        #[arg(long, value_enum)]
+        format: ImportFormat,
+        /// The shop the reviews belong to.
+        #[arg(long)]
+        shop: ShopId,
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; prints only the new token (shown once, only its hash is kept).
+    Add {
+        #[command(flatten)]
+        storage: Storage,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: Role,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ImportFormat {
+    Csv,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    // Logs go to stderr: stdout carries what scripts capture (address, token).
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    match Cli::parse().command {
+        Command::Serve { storage, listen } => {
+            let db = storage.open().await?;
+            let (listener, addr) =
+                trustdesk_central::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "listening on http://{addr}")?;
+            out.flush()?;
+            drop(out);
+            tracing::info!(database = db.backend.name(), "serving");
+            let config = Config::new(absolute(&storage.data_dir));
+            tokio::select! {
+                r = trustdesk_central::serve(listener, db, config) => r?,
+                _ = tokio::signal::ctrl_c() => tracing::info!("stopping"),
+            }
+        }
+        Command::User { command: UserCommand::Add { storage, name, role } } => {
+            let db = storage.open().await?;
+            let token = auth::add_user(&db, &name, role).await?;
+            println!("{token}");
+        }
+        Command::Seed { storage, shops, reviews, audits, disputes, seed } => {
+            let db = storage.open().await?;
+            let opts = seed::SeedOptions { shops, reviews, audits, disputes, seed };
+            let n = seed::seed(&db, opts, db::now()).await?;
+            eprintln!("seeded {n} entities");
+        }
+        Command::Import { storage, format: ImportFormat::Csv, shop, file } => {
+            let db = storage.open().await?;
+            let text =
+                std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let n = import::import_csv(&db, shop, &text, &ingest::NoScan).await?;
+            eprintln!("imported {n} reviews");
+        }
+    }
+    Ok(())
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_owned())
+}

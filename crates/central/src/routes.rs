@@ -1,0 +1,272 @@
+//! The HTTP surface: routes, handlers, request logging and the OpenAPI document.
+
+use std::time::Instant;
+
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use sqlx::Row;
+use trustdesk_api::{
+    ChangesPage, Claim, ClaimRequest, ErrorBody, EvidenceInfo, ExtendClaim, Health, Me, MutationBatch,
+    MutationResponse, PublishRulePack, RulePack, MAX_MUTATIONS_PER_BATCH,
+};
+use utoipa::openapi::schema::{AdditionalProperties, Schema};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::RefOr;
+use utoipa::OpenApi;
+
+use crate::auth::User;
+use crate::body::{read_limited, JsonBody};
+use crate::error::ApiError;
+use crate::{claims, db, evidence, feed, mutations, AppState};
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/openapi.json", get(openapi_json))
+        .route("/v1/health", get(health))
+        .route("/v1/me", get(me))
+        .route("/v1/changes", get(changes))
+        .route("/v1/mutations", post(post_mutations))
+        .route("/v1/claims", post(post_claim))
+        .route("/v1/claims/{id}/extend", post(extend_claim))
+        .route("/v1/claims/{id}", axum::routing::delete(release_claim))
+        .route("/v1/evidence", post(upload_evidence))
+        .route("/v1/evidence/{sha256}", get(download_evidence))
+        .route("/v1/rule-packs/current", get(current_rule_pack))
+        .route("/v1/rule-packs", post(publish_rule_pack))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        // Limits are enforced (and oversized bodies drained) by body::read_limited.
+        .layer(DefaultBodyLimit::disable())
+        .layer(middleware::from_fn(log_request))
+        .with_state(state)
+}
+
+/// One line per request: method, path, status, time. Never headers, query
+/// values or bodies (tokens, review text).
+async fn log_request(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().chars().take(120).collect::<String>();
+    let resp = next.run(req).await;
+    tracing::info!(%method, path, status = resp.status().as_u16(), micros = started.elapsed().as_micros() as u64);
+    resp
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such endpoint")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this endpoint")
+}
+
+#[utoipa::path(get, path = "/v1/health", responses(
+    (status = 200, body = Health), (status = 503, body = ErrorBody)))]
+async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+    state.db.ping().await?;
+    Ok(Json(Health { status: "ok".into(), database: state.db.backend.name().into() }))
+}
+
+#[utoipa::path(get, path = "/v1/me", security(("bearer" = [])), responses(
+    (status = 200, body = Me), (status = 401, body = ErrorBody)))]
+async fn me(user: User) -> Json<Me> {
+    Json(Me { user_id: user.id, name: user.name, role: user.role })
+}
+
+#[utoipa::path(get, path = "/v1/changes", security(("bearer" = [])),
+    params(
+        ("since" = Option<String>, Query, pattern = "^[0-9]{1,18}$",
+            description = "cursor from a previous page; absent = from the start"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 5000, description = "page size"),
+    ),
+    responses((status = 200, body = ChangesPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "the cursor is ahead of this server: restart the feed")))]
+async fn changes(
+    State(state): State<AppState>,
+    user: User,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let q = feed::parse_query(raw.as_deref())?;
+    let body = feed::page(&state, &user, q).await?;
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response())
+}
+
+#[utoipa::path(post, path = "/v1/mutations", security(("bearer" = [])), request_body = MutationBatch,
+    responses((status = 200, body = MutationResponse), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 413, body = ErrorBody)))]
+async fn post_mutations(
+    State(state): State<AppState>,
+    user: User,
+    JsonBody(batch): JsonBody<MutationBatch>,
+) -> Result<Json<MutationResponse>, ApiError> {
+    if batch.mutations.len() > MAX_MUTATIONS_PER_BATCH {
+        return Err(ApiError::bad_request(format!("at most {MAX_MUTATIONS_PER_BATCH} mutations per batch")));
+    }
+    let results = mutations::apply_batch(&state.db, &user, &batch.mutations).await?;
+    Ok(Json(MutationResponse { results }))
+}
+
+#[utoipa::path(post, path = "/v1/claims", security(("bearer" = [])), request_body = ClaimRequest,
+    responses((status = 200, body = Claim), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+async fn post_claim(
+    State(state): State<AppState>,
+    user: User,
+    JsonBody(req): JsonBody<ClaimRequest>,
+) -> Result<Json<Claim>, ApiError> {
+    claims::claim(&state.db, &user, req).await.map(Json)
+}
+
+#[utoipa::path(post, path = "/v1/claims/{id}/extend", security(("bearer" = [])), request_body = ExtendClaim,
+    params(("id" = String, Path)),
+    responses((status = 200, body = Claim), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn extend_claim(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<ExtendClaim>,
+) -> Result<Json<Claim>, ApiError> {
+    claims::extend(&state.db, &user, &id, req).await.map(Json)
+}
+
+#[utoipa::path(delete, path = "/v1/claims/{id}", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+async fn release_claim(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    claims::release(&state.db, &user, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/v1/evidence", security(("bearer" = [])),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = EvidenceInfo), (status = 200, body = EvidenceInfo, description = "already stored"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody)))]
+async fn upload_evidence(
+    State(state): State<AppState>,
+    user: User,
+    req: Request,
+) -> Result<Response, ApiError> {
+    let bytes = read_limited(req, state.config.max_file_bytes).await?;
+    let (info, created) = evidence::store(&state.db, &state.config.data_dir, &user, &bytes).await?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(info)).into_response())
+}
+
+#[utoipa::path(get, path = "/v1/evidence/{sha256}", security(("bearer" = [])), params(("sha256" = String, Path, pattern = "^[0-9a-f]{64}$")),
+    responses((status = 200, description = "the file, with the type found when it was uploaded",
+            content(("application/pdf"), ("image/png"), ("image/jpeg"), ("image/gif"), ("image/webp"),
+                ("text/plain; charset=utf-8"))),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn download_evidence(
+    State(state): State<AppState>,
+    _user: User,
+    Path(sha): Path<String>,
+) -> Result<Response, ApiError> {
+    let (content_type, bytes) = evidence::load(&state.db, &state.config.data_dir, &sha).await?;
+    let ct =
+        HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, ct),
+            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+            (header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[utoipa::path(get, path = "/v1/rule-packs/current", security(("bearer" = [])),
+    responses((status = 200, body = RulePack), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn current_rule_pack(State(state): State<AppState>, _user: User) -> Result<Json<RulePack>, ApiError> {
+    let row = sqlx::query(
+        "SELECT version, published_at, content FROM rule_packs ORDER BY published_at DESC, version DESC LIMIT 1",
+    )
+    .fetch_optional(&state.db.read)
+    .await?
+    .ok_or_else(|| ApiError::not_found("no rule pack has been published"))?;
+    let published: String = row.try_get(1)?;
+    let content: String = row.try_get(2)?;
+    Ok(Json(RulePack {
+        version: row.try_get(0)?,
+        published_at: published.parse().map_err(|_| ApiError::from(sqlx::Error::RowNotFound))?,
+        content: serde_json::from_str(&content)
+            .map_err(|e| ApiError::from(sqlx::Error::Decode(Box::new(e))))?,
+    }))
+}
+
+#[utoipa::path(post, path = "/v1/rule-packs", security(("bearer" = [])), request_body = PublishRulePack,
+    responses((status = 201, body = RulePack), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn publish_rule_pack(
+    State(state): State<AppState>,
+    user: User,
+    JsonBody(req): JsonBody<PublishRulePack>,
+) -> Result<(StatusCode, Json<RulePack>), ApiError> {
+    user.require_admin()?;
+    let version = req.version;
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if version.is_empty() || version.len() > 64 || !version.chars().all(allowed) {
+        return Err(ApiError::bad_request("version must be 1 to 64 letters, digits, '.', '_' or '-'"));
+    }
+    if !req.content.is_object() {
+        return Err(ApiError::bad_request("content must be a JSON object"));
+    }
+    let now = db::now();
+    let done = sqlx::query(
+        "INSERT INTO rule_packs (version, published_at, content) VALUES ($1, $2, $3) ON CONFLICT (version) DO NOTHING",
+    )
+    .bind(&version)
+    .bind(db::rfc3339(now))
+    .bind(req.content.to_string())
+    .execute(&state.db.write)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::new(StatusCode::CONFLICT, "version_exists", "this rule-pack version exists"));
+    }
+    Ok((StatusCode::CREATED, Json(RulePack { version, published_at: now, content: req.content })))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Trustdesk central service", description = "Change feed, claims, idempotent decisions, evidence and rule packs."),
+    paths(health, me, changes, post_mutations, post_claim, extend_claim, release_claim, upload_evidence,
+        download_evidence, current_rule_pack, publish_rule_pack),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        // Request types refuse unknown fields; utoipa marks structs so but not the
+        // variants of a tagged enum, so say it for MutationOp's variants here.
+        if let Some(RefOr::T(Schema::OneOf(one_of))) = components.schemas.get_mut("MutationOp") {
+            for item in &mut one_of.items {
+                if let RefOr::T(Schema::Object(obj)) = item {
+                    obj.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+                }
+            }
+        }
+    }
+}
+
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

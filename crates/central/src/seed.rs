@@ -1,0 +1,462 @@
+//! `trustdesk-central seed`: deterministic demo and scale data.
+//!
+//! Review texts in seven languages come from the workstation's demo generator
+//! (`trustdesk_store::demo`); this module spreads them over many generated shops
+//! and adds what the central service needs on top: ARM-violating sentences for
+//! every category, IP bursts, missing order references, audits at every stage and
+//! disputes at every stage with message threads. All texts are our own.
+
+use chrono::{DateTime, Duration, SubsecRound, Utc};
+use trustdesk_api::Entity;
+use trustdesk_domain::audit::{ChecklistItem, ChecklistStatus};
+use trustdesk_domain::dispute::{default_arbitration_fee, Author, DisputeMessage, DisputeOutcome};
+use trustdesk_domain::{
+    ArmCategory, AuditCase, AuditId, AuditKind, CountryCode, DisputeCase, DisputeId, DisputeStage, Industry,
+    MessageId, Money, Review, Shop, ShopId,
+};
+use trustdesk_store::demo::{self, Rng};
+
+use crate::db::Db;
+use crate::entities::{self, NewEntity};
+use crate::import::category_name;
+use crate::ingest::{self, Incoming};
+
+#[derive(Debug, Clone, Copy)]
+pub struct SeedOptions {
+    pub shops: usize,
+    pub reviews: usize,
+    pub audits: usize,
+    pub disputes: usize,
+    pub seed: u64,
+}
+
+const COUNTRIES: &[(&str, &[&str])] = &[
+    ("DE", &["de"]),
+    ("AT", &["de"]),
+    ("CH", &["de", "fr", "it"]),
+    ("NL", &["nl", "en"]),
+    ("BE", &["nl", "fr"]),
+    ("FR", &["fr"]),
+    ("ES", &["es"]),
+    ("IT", &["it"]),
+    ("PL", &["pl"]),
+    ("IE", &["en"]),
+];
+
+const NAME_FIRST: &[&str] = &[
+    "Nordlicht",
+    "Sonnenhof",
+    "Blauwater",
+    "Maison Verte",
+    "Costa Clara",
+    "Bottega Sole",
+    "Zielony Dom",
+    "Harbour",
+    "Bergkristall",
+    "Tulpenveld",
+    "Atelier Lune",
+    "Via Nova",
+];
+const NAME_LAST: &[&str] =
+    &["Versand", "Handel", "Winkel", "Boutique", "Mercado", "Emporio", "Sklep", "Supply", "Markt", "Depot"];
+const PEOPLE_FIRST: &[&str] = &[
+    "Jonas", "Lea", "Sven", "Marieke", "Camille", "Lucía", "Giulia", "Kasia", "Aoife", "Tomasz", "Anouk",
+    "Pablo",
+];
+const PEOPLE_LAST: &[&str] = &[
+    "Brandt",
+    "Vermeulen",
+    "Moreau",
+    "Navarro",
+    "Ricci",
+    "Kowalczyk",
+    "Byrne",
+    "Huber",
+    "de Graaf",
+    "Lemaire",
+];
+
+/// Sentences that break one ARM rule each; `{name}` becomes an employee's name.
+fn arm_sentence(cat: ArmCategory, lang: &str) -> &'static str {
+    use ArmCategory as C;
+    match (cat, lang == "de") {
+        (C::Insult, false) => "Whoever packed this is a brainless clown.",
+        (C::Insult, true) => "Wer das verpackt hat, ist ein hirnloser Clown.",
+        (C::PersonalData, false) => "{name} from the hotline promised a callback and never rang.",
+        (C::PersonalData, true) => "{name} von der Hotline wollte zurückrufen und tat es nie.",
+        (C::BankDetails, false) => "They finally paid into my account NL20 INGB 0001 2345 67.",
+        (C::BankDetails, true) => "Das Geld kam endlich auf mein Konto DE12 5001 0517 0648 4898 90.",
+        (C::InsuranceNumber, false) => "Quote my policy VS-448-2210-7 if you call them.",
+        (C::InsuranceNumber, true) => "Meine Versicherungsnummer ist VS-448-2210-7, falls jemand fragt.",
+        (C::ProductReference, false) => "The device overheats after ten minutes of use.",
+        (C::ProductReference, true) => "Das Gerät wird nach zehn Minuten heiß.",
+        (C::TobaccoUse, false) => "I go through a whole pod of this flavour every evening.",
+        (C::TobaccoUse, true) => "Ich dampfe jeden Abend eine ganze Kartusche davon.",
+        (C::DrugEffect, false) => "Two of these tablets and the migraine was gone within the hour.",
+        (C::DrugEffect, true) => "Zwei Tabletten und die Migräne war nach einer Stunde weg.",
+        (C::BeforeAfter, false) => "Before the course my skin was a mess, after four weeks it is clear.",
+        (C::BeforeAfter, true) => "Vorher war meine Haut unrein, nach vier Wochen ist sie glatt.",
+        (C::ModeOfAction, false) => "The capsules speed up fat burning while you sleep.",
+        (C::ModeOfAction, true) => "Die Kapseln kurbeln die Fettverbrennung im Schlaf an.",
+        (C::AlcoholAdvertising, false) => "Order two crates and drink the weekend away, you deserve it!",
+        (C::AlcoholAdvertising, true) => {
+            "Bestellt zwei Kisten und trinkt das Wochenende durch, ihr habt es verdient!"
+        }
+    }
+}
+
+fn categories_for(industry: Industry) -> &'static [ArmCategory] {
+    use ArmCategory as C;
+    match industry {
+        Industry::General => &[C::Insult, C::PersonalData],
+        Industry::Insurance => &[C::BankDetails, C::InsuranceNumber],
+        Industry::ECigarettes => &[C::ProductReference, C::TobaccoUse],
+        Industry::MedicinalProducts => &[C::DrugEffect, C::BeforeAfter, C::ProductReference],
+        Industry::DietarySupplements => &[C::ModeOfAction, C::BeforeAfter],
+        Industry::AlcoholicBeverages => &[C::AlcoholAdvertising],
+    }
+}
+
+fn shops(rng: &mut Rng, n: usize, now: DateTime<Utc>) -> Vec<Shop> {
+    (0..n)
+        .map(|i| {
+            let (country, langs) = COUNTRIES[i % COUNTRIES.len()];
+            // Every industry appears; one shop in five trades in two.
+            let mut industries = vec![Industry::ALL[(i / COUNTRIES.len()) % Industry::ALL.len()]];
+            if rng.below(5) == 0 {
+                industries.push(*rng.pick(&Industry::ALL));
+                industries.dedup();
+            }
+            let employees = (0..1 + rng.below(3))
+                .map(|_| format!("{} {}", rng.pick(PEOPLE_FIRST), rng.pick(PEOPLE_LAST)))
+                .collect();
+            Shop {
+                id: ShopId(uuid_at(rng, now - Duration::days(2000) + Duration::minutes(i as i64))),
+                name: format!("{} {} {}", rng.pick(NAME_FIRST), rng.pick(NAME_LAST), i + 1),
+                country: country.parse().expect("valid country"),
+                languages: langs.iter().map(|l| l.parse().expect("valid language")).collect(),
+                industries,
+                arm_enabled: rng.below(4) != 0,
+                employee_names: employees,
+            }
+        })
+        .collect()
+}
+
+fn uuid_at(rng: &mut Rng, at: DateTime<Utc>) -> uuid::Uuid {
+    let mut random = [0u8; 10];
+    random[..8].copy_from_slice(&rng.next_u64().to_le_bytes());
+    random[8..].copy_from_slice(&rng.next_u64().to_le_bytes()[..2]);
+    uuid::Builder::from_unix_timestamp_millis(at.timestamp_millis() as u64, &random).into_uuid()
+}
+
+fn reviews(rng: &mut Rng, seed: u64, n: usize, shops: &[Shop], now: DateTime<Utc>) -> Vec<NewEntity> {
+    let (_, base) = demo::generate(seed, n, now);
+    let mut batch: Vec<Incoming> = Vec::with_capacity(n);
+    let mut cats: Vec<Vec<String>> = Vec::with_capacity(n);
+    let mut i = 0;
+    let mut base = base.into_iter();
+    while let Some(mut review) = base.next() {
+        let shop = &shops[rng.below(shops.len())];
+        review.shop_id = shop.id;
+        let mut found = Vec::new();
+        if shop.arm_enabled && rng.below(8) == 0 {
+            let industries = shop.effective_industries();
+            let industry = *rng.pick(&industries);
+            let cat = *rng.pick(categories_for(industry));
+            let name = shop.employee_names.first().map_or("Mia Weber", String::as_str);
+            review.text.push(' ');
+            review.text.push_str(&arm_sentence(cat, review.language.as_str()).replace("{name}", name));
+            found.push(category_name(cat));
+        }
+        if rng.below(60) == 0 {
+            review.order_reference.clear();
+        }
+        let mut ip = Some(format!("198.51.{}.{}", rng.below(256), rng.below(256)));
+        if rng.below(40) == 0 {
+            // A burst: this and the next few reviews from one address, minutes apart.
+            let burst_ip = format!("203.0.113.{}", rng.below(256));
+            let size = 3 + rng.below(4);
+            let start = review.submitted_at;
+            ip = Some(burst_ip.clone());
+            batch.push(Incoming { review, ip });
+            cats.push(found);
+            i += 1;
+            for k in 1..size {
+                let Some(mut next) = base.next() else { break };
+                next.shop_id = shop.id;
+                next.submitted_at = start + Duration::minutes(4 * k as i64);
+                next.experience_date = next.submitted_at.date_naive();
+                batch.push(Incoming { review: next, ip: Some(burst_ip.clone()) });
+                cats.push(Vec::new());
+                i += 1;
+            }
+            continue;
+        }
+        batch.push(Incoming { review, ip });
+        cats.push(found);
+        i += 1;
+    }
+    debug_assert_eq!(i, batch.len());
+    ingest::add_signals(&mut batch);
+    batch
+        .into_iter()
+        .zip(cats)
+        .map(|(inc, categories)| NewEntity { entity: Entity::Review(inc.review), categories })
+        .collect()
+}
+
+fn criteria(country: CountryCode) -> Vec<&'static str> {
+    let mut c = vec![
+        "identity.contact",
+        "terms.before_order",
+        "prices.incl_vat_and_fees",
+        "withdrawal.14_days_and_model_form",
+        "withdrawal.function_art_11a",
+        "disputes.no_stale_odr_link",
+        "privacy.gdpr_notice",
+        "checkout.not_misleading",
+    ];
+    match country.as_str() {
+        "DE" | "AT" | "CH" => c.push("identity.impressum"),
+        "FR" => c.push("identity.mentions_legales"),
+        _ => {}
+    }
+    if country.as_str() == "DE" {
+        c.push("disputes.adr_willingness_statement");
+    }
+    c
+}
+
+const AUDIT_NOTES: &[&str] = &[
+    "Checked on the live shop; screenshot filed.",
+    "The withdrawal button is hidden in the footer.",
+    "Shipping costs only appear on the last checkout step.",
+    "Link to the closed EU ODR platform still in the terms.",
+    "Fine as published.",
+];
+
+fn audits(rng: &mut Rng, n: usize, shops: &[Shop], now: DateTime<Utc>) -> Vec<NewEntity> {
+    let mut out: Vec<NewEntity> = Vec::with_capacity(n);
+    let mut last_initial: Option<(ShopId, AuditId)> = None;
+    for i in 0..n {
+        let stage = i % 4; // 0 untouched, 1 in progress, 2 improvements required, 3 certified
+        let (shop, kind, previous) = match (i % 3, last_initial) {
+            (1, Some((shop_id, prev))) => {
+                (shops.iter().find(|s| s.id == shop_id).expect("known shop"), AuditKind::ReAudit, Some(prev))
+            }
+            (2, _) => (&shops[rng.below(shops.len())], AuditKind::SpotCheck, None),
+            _ => (&shops[rng.below(shops.len())], AuditKind::Initial, None),
+        };
+        let items = criteria(shop.country)
+            .into_iter()
+            .enumerate()
+            .map(|(k, id)| {
+                let status = match stage {
+                    0 => ChecklistStatus::Open,
+                    1 if k % 2 == 0 => ChecklistStatus::Open,
+                    2 if k % 4 == 1 => ChecklistStatus::Fail,
+                    _ if id == "disputes.no_stale_odr_link" && rng.below(3) == 0 => {
+                        ChecklistStatus::NotApplicable
+                    }
+                    _ => ChecklistStatus::Pass,
+                };
+                let note = if status == ChecklistStatus::Open { "" } else { *rng.pick(AUDIT_NOTES) };
+                ChecklistItem { criterion_id: id.into(), status, note: note.into(), evidence: vec![] }
+            })
+            .collect();
+        let id = AuditId(uuid_at(rng, now - Duration::days(300 - (i % 300) as i64)));
+        let case = AuditCase {
+            id,
+            shop_id: shop.id,
+            kind,
+            target_countries: vec![shop.country],
+            items,
+            previous_audit: previous,
+            due: now + Duration::days(rng.below(60) as i64 - 10),
+            version: 1,
+        };
+        if kind == AuditKind::Initial {
+            last_initial = Some((shop.id, id));
+        }
+        out.push(NewEntity { entity: Entity::Audit(case), categories: vec![] });
+    }
+    out
+}
+
+const CONSUMER_LINES: &[(&str, &str)] = &[
+    ("en", "The parcel never arrived and the tracking has not moved for three weeks."),
+    ("de", "Ich habe die Ware fristgerecht widerrufen, das Geld ist nicht zurückgekommen."),
+    ("nl", "Het pakket was beschadigd en de winkel reageert niet op mijn mails."),
+    ("fr", "J'ai reçu un article différent de celui commandé et on refuse l'échange."),
+    ("es", "Me cobraron dos veces el mismo pedido y nadie me contesta."),
+    ("it", "Il reso è stato accettato ma il rimborso non è mai arrivato."),
+    ("pl", "Zamówienie anulowano, ale pieniądze nadal nie wróciły na moje konto."),
+];
+const SHOP_LINES: &[&str] = &[
+    "We are sorry for the delay and have asked the carrier to investigate.",
+    "Our records show the return arrived incomplete; we can refund part of the price.",
+    "We offer a replacement or a voucher, whichever the customer prefers.",
+];
+const MEDIATOR_LINES: &[&str] = &[
+    "Both sides have stated their view; I propose a full refund within 14 days.",
+    "Please send the delivery confirmation and the return receipt by Friday.",
+    "As no agreement was reached, the case can go to binding arbitration.",
+];
+
+fn disputes(rng: &mut Rng, n: usize, shops: &[Shop], now: DateTime<Utc>) -> Vec<NewEntity> {
+    (0..n)
+        .map(|i| {
+            let shop = &shops[rng.below(shops.len())];
+            let (lang, opening) = *rng.pick(CONSUMER_LINES);
+            let opened = now - Duration::days(5 + rng.below(60) as i64);
+            let mut case = DisputeCase {
+                id: DisputeId(uuid_at(rng, opened)),
+                shop_id: shop.id,
+                consumer_reference: format!("consumer-{:06}", rng.below(1_000_000)),
+                order_reference: format!("ORD-{:07}", rng.below(10_000_000)),
+                claim: Money::eur(1000 + rng.below(40_000) as i64),
+                language: lang.parse().expect("valid language"),
+                stage: DisputeStage::Communication,
+                messages: vec![],
+                deadline: Some(now + Duration::days(14)),
+                decision: None,
+                version: 1,
+            };
+            let say = |case: &mut DisputeCase, rng: &mut Rng, author: Author, body: &str, k: i64| {
+                case.messages.push(DisputeMessage {
+                    id: MessageId(uuid_at(rng, opened + Duration::hours(k))),
+                    author,
+                    sent_at: opened + Duration::hours(k),
+                    body: body.into(),
+                });
+            };
+            say(&mut case, rng, Author::Consumer, opening, 0);
+            let stage = i % 4;
+            if stage >= 1 || rng.below(2) == 0 {
+                let line = rng_line(rng, SHOP_LINES);
+                say(&mut case, rng, Author::Shop, line, 20);
+            }
+            if stage >= 1 {
+                let _ = case.escalate();
+                say(&mut case, rng, Author::Mediator, MEDIATOR_LINES[0], 50);
+            }
+            if stage >= 2 {
+                let _ = case.escalate();
+                say(&mut case, rng, Author::Mediator, MEDIATOR_LINES[2], 90);
+            }
+            if stage == 3 {
+                let outcome = *rng.pick(&[
+                    DisputeOutcome::ConsumerPrevails,
+                    DisputeOutcome::ShopPrevails,
+                    DisputeOutcome::Settled,
+                ]);
+                let amount = (outcome == DisputeOutcome::ConsumerPrevails).then_some(case.claim);
+                let _ = case.decide(
+                    outcome,
+                    "Decided on the order record, the delivery evidence and both parties' statements.".into(),
+                    amount.map(|_| "Refund of the order value.".to_owned()),
+                    amount,
+                    default_arbitration_fee(),
+                    opened + Duration::days(4),
+                );
+            }
+            NewEntity { entity: Entity::Dispute(case), categories: vec![] }
+        })
+        .collect()
+}
+
+fn rng_line(rng: &mut Rng, lines: &[&'static str]) -> &'static str {
+    lines[rng.below(lines.len())]
+}
+
+/// Everything `seed` would insert, shops first. Deterministic in `opts` and `now`.
+pub fn generate(opts: SeedOptions, now: DateTime<Utc>) -> Vec<NewEntity> {
+    let now = now.trunc_subsecs(6);
+    let mut rng = Rng::new(opts.seed ^ 0x7275_7374_6465_736b);
+    let shops = shops(&mut rng, opts.shops.max(1), now);
+    let mut out: Vec<NewEntity> =
+        shops.iter().map(|s| NewEntity { entity: Entity::Shop(s.clone()), categories: vec![] }).collect();
+    out.extend(reviews(&mut rng, opts.seed, opts.reviews, &shops, now));
+    out.extend(audits(&mut rng, opts.audits, &shops, now));
+    out.extend(disputes(&mut rng, opts.disputes, &shops, now));
+    out
+}
+
+/// Inserts generated data in batches; returns the number of entities.
+pub async fn seed(db: &Db, opts: SeedOptions, now: DateTime<Utc>) -> anyhow::Result<usize> {
+    let items = generate(opts, now);
+    for chunk in items.chunks(20_000) {
+        let mut tx = db.write.begin().await?;
+        entities::insert_all(&mut tx, chunk).await?;
+        tx.commit().await?;
+    }
+    Ok(items.len())
+}
+
+/// A review of the generated data, for tests.
+pub fn as_review(e: &NewEntity) -> Option<&Review> {
+    match &e.entity {
+        Entity::Review(r) => Some(r),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+    use trustdesk_domain::review::FakeSignal;
+
+    #[test]
+    fn seed_data_is_deterministic_and_covers_every_case() {
+        let now = Utc::now();
+        let opts = SeedOptions { shops: 60, reviews: 3000, audits: 40, disputes: 40, seed: 42 };
+        let a = generate(opts, now);
+        let b = generate(opts, now);
+        assert_eq!(
+            a.iter().map(|e| entities::doc_of(&e.entity)).collect::<Vec<_>>(),
+            b.iter().map(|e| entities::doc_of(&e.entity)).collect::<Vec<_>>()
+        );
+        assert_eq!(a.len(), 60 + 3000 + 40 + 40);
+        let shops: Vec<&Shop> = a
+            .iter()
+            .filter_map(|e| match &e.entity {
+                Entity::Shop(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        let industries: HashSet<_> = shops.iter().flat_map(|s| s.industries.clone()).collect();
+        assert_eq!(industries.len(), 6);
+        let cats: HashSet<&String> = a.iter().flat_map(|e| &e.categories).collect();
+        assert_eq!(cats.len(), ArmCategory::ALL.len(), "{cats:?}");
+        let reviews: Vec<&Review> = a.iter().filter_map(as_review).collect();
+        assert!(reviews.iter().any(|r| r
+            .flags
+            .fake_signals
+            .iter()
+            .any(|s| matches!(s, FakeSignal::SameIpBurst { .. }))));
+        assert!(reviews.iter().any(|r| r.flags.fake_signals.contains(&FakeSignal::NoConfirmedPurchase)));
+        let stages: HashSet<_> = a
+            .iter()
+            .filter_map(|e| match &e.entity {
+                Entity::Dispute(d) => Some(d.stage),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(stages.len(), 4);
+        let outcomes: HashSet<String> = a
+            .iter()
+            .filter_map(|e| match &e.entity {
+                Entity::Audit(x) => Some(entities::index_of(&Entity::Audit(x.clone())).state),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(outcomes.len(), 3, "{outcomes:?}");
+        for e in &a {
+            if let Entity::Audit(x) = &e.entity {
+                x.validate().unwrap();
+            }
+        }
+    }
+}

@@ -1,0 +1,812 @@
+//! The HTTP API against a real server on a loopback port, each test on SQLite
+//! and on PostgreSQL.
+
+mod support;
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{json, Value};
+use support::{batch, review_decision, Backend};
+use trustdesk_api::{ChangesPage, Claim, Entity, EntityKind, Me, MutationOutcome, MutationResponse, Role};
+
+on_both_backends!(
+    health_me_and_tokens,
+    role_matrix,
+    feed_pages_and_resumes_under_concurrent_writes,
+    same_mutation_id_applies_once_even_concurrently,
+    stale_versions_conflict,
+    every_rejection_path,
+    decisions_are_recorded_with_grounds_and_trail,
+    claims_leases_and_expiry,
+    concurrent_claims_never_overlap,
+    bad_input_gets_clear_4xx,
+    evidence_is_content_addressed_and_typed,
+    rule_packs_are_served,
+    openapi_describes_the_api,
+    audit_and_dispute_mutations,
+);
+
+async fn health_me_and_tokens(b: Backend) {
+    let s = support::start(b).await;
+    let h = s.get(None, "/v1/health").await;
+    assert_eq!(h.status, 200);
+    assert_eq!(h.body["database"], if b == Backend::Sqlite { "sqlite" } else { "postgres" });
+    for role in Role::ALL {
+        let t = s.user(role).await;
+        let me: Me = s.get(Some(&t), "/v1/me").await.json();
+        assert_eq!(me.role, role);
+        assert_eq!(me.name, format!("{} user", role.as_str()));
+    }
+    s.get(None, "/v1/me").await.expect_error(401, "unauthorized");
+    s.get(Some("tdc_not-a-real-token"), "/v1/me").await.expect_error(401, "unauthorized");
+    let basic = s.send(s.http.get(format!("{}/v1/me", s.base)).header("authorization", "Basic YTpi")).await;
+    basic.expect_error(401, "unauthorized");
+    // Only the hash is stored.
+    let t = s.user(Role::Moderator).await;
+    use sqlx::Row;
+    let stored: Vec<String> = sqlx::query("SELECT token_sha256 FROM users")
+        .fetch_all(&s.db.read)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get(0).unwrap())
+        .collect();
+    assert!(!stored.contains(&t));
+    assert!(stored.contains(&trustdesk_central::auth::token_hash(&t)));
+}
+
+async fn all_changes(s: &support::Server, token: &str, limit: u32) -> Vec<trustdesk_api::Change> {
+    let mut since = "0".to_owned();
+    let mut out = Vec::new();
+    loop {
+        let page: ChangesPage =
+            s.get(Some(token), &format!("/v1/changes?since={since}&limit={limit}")).await.json();
+        out.extend(page.items);
+        since = page.next_cursor;
+        if !page.has_more {
+            return out;
+        }
+    }
+}
+
+async fn role_matrix(b: Backend) {
+    let s = support::start(b).await;
+    s.seed(4, 30, 4, 4).await;
+    let tokens: HashMap<Role, String> =
+        futures_join(Role::ALL.iter().map(|r| async { (*r, s.user(*r).await) })).await.into_iter().collect();
+    // Feed visibility.
+    for (role, token) in &tokens {
+        let kinds: HashSet<EntityKind> = all_changes(&s, token, 1000).await.iter().map(|c| c.kind).collect();
+        let want: HashSet<EntityKind> = match role {
+            Role::Admin => EntityKind::ALL.into_iter().collect(),
+            Role::Moderator => [EntityKind::Shop, EntityKind::Review].into(),
+            Role::Auditor => [EntityKind::Shop, EntityKind::Audit].into(),
+            Role::Mediator => [EntityKind::Shop, EntityKind::Dispute].into(),
+        };
+        assert_eq!(kinds, want, "{role:?}");
+    }
+    // Claims: each role only its own kind of work; admin all.
+    for (role, token) in &tokens {
+        for kind in ["review", "audit", "dispute"] {
+            let r = s
+                .post(Some(token), "/v1/claims", &json!({"kind": kind, "limit": 1, "lease_seconds": 60}))
+                .await;
+            let allowed = matches!(
+                (role, kind),
+                (Role::Admin, _)
+                    | (Role::Moderator, "review")
+                    | (Role::Auditor, "audit")
+                    | (Role::Mediator, "dispute")
+            );
+            if allowed {
+                assert_eq!(r.status, 200, "{role:?} {kind}: {}", r.body);
+                let c: Claim = r.json();
+                s.delete(token, &format!("/v1/claims/{}", c.claim_id)).await;
+            } else {
+                r.expect_error(403, "forbidden");
+            }
+        }
+    }
+    // Mutations: a mediator cannot decide reviews, a moderator cannot touch disputes, ...
+    let review = s.ids_in_state("review", "pending").await[0].clone();
+    let dispute = s.ids_in_state("dispute", "communication").await[0].clone();
+    let audit = s.ids_in_state("audit", "incomplete").await[0].clone();
+    for (role, token) in &tokens {
+        let muts = vec![
+            review_decision(&review, 999, json!({"action": "publish"})),
+            json!({"id": uuid::Uuid::now_v7(), "base_version": 999,
+                   "op": {"type": "dispute_escalate", "dispute_id": dispute}}),
+            json!({"id": uuid::Uuid::now_v7(), "base_version": 999,
+                   "op": {"type": "audit_item", "audit_id": audit, "criterion_id": "identity.contact", "status": "pass"}}),
+        ];
+        let resp: MutationResponse = s.post(Some(token), "/v1/mutations", &batch(muts)).await.json();
+        let forbidden: Vec<bool> = resp
+            .results
+            .iter()
+            .map(|r| matches!(&r.outcome, MutationOutcome::Rejected { code, .. } if code == "forbidden"))
+            .collect();
+        let want = match role {
+            Role::Admin => [false, false, false],
+            Role::Moderator => [false, true, true],
+            Role::Mediator => [true, false, true],
+            Role::Auditor => [true, true, false],
+        };
+        assert_eq!(forbidden, want, "{role:?}: {:?}", resp.results);
+        // Allowed ones reach the version check (999 is stale).
+        for (r, f) in resp.results.iter().zip(want) {
+            if !f {
+                assert!(matches!(r.outcome, MutationOutcome::Conflict { .. }), "{:?}", r.outcome);
+            }
+        }
+    }
+    // Publishing rule packs is for admins.
+    let pack = json!({"version": "2026.11.1", "content": {"rules": []}});
+    s.post(Some(&tokens[&Role::Moderator]), "/v1/rule-packs", &pack).await.expect_error(403, "forbidden");
+    assert_eq!(s.post(Some(&tokens[&Role::Admin]), "/v1/rule-packs", &pack).await.status, 201);
+}
+
+async fn futures_join<F: std::future::Future>(fs: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut out = Vec::new();
+    for f in fs {
+        out.push(f.await);
+    }
+    out
+}
+
+async fn feed_pages_and_resumes_under_concurrent_writes(b: Backend) {
+    let s = std::sync::Arc::new(support::start(b).await);
+    s.seed(5, 400, 0, 0).await;
+    let reader = s.user(Role::Moderator).await;
+    let writer = s.user(Role::Moderator).await;
+    let pending = s.ids_in_state("review", "pending").await;
+    assert!(pending.len() > 150);
+
+    // Writers publish reviews while the reader pages through the feed.
+    let mut writers = Vec::new();
+    for part in pending.chunks(pending.len() / 4 + 1).map(<[String]>::to_vec) {
+        let s = s.clone();
+        let writer = writer.clone();
+        writers.push(tokio::spawn(async move {
+            for chunk in part.chunks(5) {
+                let muts =
+                    chunk.iter().map(|id| review_decision(id, 1, json!({"action": "publish"}))).collect();
+                let r: MutationResponse = s.post(Some(&writer), "/v1/mutations", &batch(muts)).await.json();
+                for res in r.results {
+                    assert!(matches!(res.outcome, MutationOutcome::Applied { new_version: 2 }), "{res:?}");
+                }
+            }
+        }));
+    }
+    let mut seen: Vec<trustdesk_api::Change> = Vec::new();
+    let mut cursors: Vec<String> = Vec::new();
+    let mut since = "0".to_owned();
+    let mut writers_done = false;
+    loop {
+        let page: ChangesPage =
+            s.get(Some(&reader), &format!("/v1/changes?since={since}&limit=23")).await.json();
+        cursors.push(since.clone());
+        seen.extend(page.items);
+        since = page.next_cursor;
+        if !page.has_more {
+            if writers_done {
+                break;
+            }
+            // Catch up once more after the writers have finished.
+            for w in writers.drain(..) {
+                w.await.unwrap();
+            }
+            writers_done = true;
+        }
+    }
+    // Strictly increasing cursors: no change is ever repeated.
+    let seqs: Vec<i64> = seen.iter().map(|c| c.cursor.parse().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "cursors must increase");
+    // Folding the feed gives exactly the server state: nothing was skipped.
+    let mut last: HashMap<String, (i64, Option<Entity>)> = HashMap::new();
+    for c in &seen {
+        last.insert(c.id.clone(), (c.version, c.entity.clone()));
+    }
+    for id in &pending {
+        let (v, e) = &last[id];
+        assert_eq!(*v, 2, "review {id} ends at version 2");
+        match e {
+            Some(Entity::Review(r)) => assert_eq!(r.status.state_name(), "published"),
+            other => panic!("{other:?}"),
+        }
+    }
+    use sqlx::Row;
+    let total: i64 = sqlx::query("SELECT COUNT(*) FROM entities WHERE kind IN ('shop', 'review')")
+        .fetch_one(&s.db.read)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    assert_eq!(last.len() as i64, total);
+
+    // Resuming from any returned cursor yields exactly the rest, in order.
+    for cursor in cursors.iter().step_by(5) {
+        let from: i64 = cursor.parse().unwrap();
+        let rest = {
+            let mut since = cursor.clone();
+            let mut out = Vec::new();
+            loop {
+                let page: ChangesPage =
+                    s.get(Some(&reader), &format!("/v1/changes?since={since}&limit=97")).await.json();
+                out.extend(page.items.into_iter().map(|c| c.cursor.parse::<i64>().unwrap()));
+                since = page.next_cursor;
+                if !page.has_more {
+                    break out;
+                }
+            }
+        };
+        // The compacted feed, now: every entity's latest change after the cursor.
+        let mut expect: Vec<i64> = Vec::new();
+        for c in &seen {
+            let seq: i64 = c.cursor.parse().unwrap();
+            let latest = seen.iter().filter(|o| o.id == c.id).map(|o| o.cursor.parse::<i64>().unwrap()).max();
+            if seq > from && latest == Some(seq) {
+                expect.push(seq);
+            }
+        }
+        assert_eq!(rest, expect, "resuming from {cursor}");
+    }
+    // Caught up: an empty page keeps the cursor.
+    let end: ChangesPage = s.get(Some(&reader), &format!("/v1/changes?since={since}")).await.json();
+    assert!(end.items.is_empty() && !end.has_more && end.next_cursor == since);
+}
+
+async fn same_mutation_id_applies_once_even_concurrently(b: Backend) {
+    let s = std::sync::Arc::new(support::start(b).await);
+    s.seed(2, 40, 0, 0).await;
+    let t = s.user(Role::Moderator).await;
+    let pending = s.ids_in_state("review", "pending").await;
+
+    // Twice in a row.
+    let m = review_decision(&pending[0], 1, json!({"action": "publish"}));
+    let first: MutationResponse = s.post(Some(&t), "/v1/mutations", &batch(vec![m.clone()])).await.json();
+    assert_eq!(first.results[0].outcome, MutationOutcome::Applied { new_version: 2 });
+    let again: MutationResponse = s.post(Some(&t), "/v1/mutations", &batch(vec![m.clone()])).await.json();
+    assert_eq!(
+        again.results[0].outcome,
+        MutationOutcome::Duplicate { original: Box::new(MutationOutcome::Applied { new_version: 2 }) }
+    );
+    // Twice in one batch.
+    let m2 = review_decision(&pending[1], 1, json!({"action": "publish"}));
+    let both: MutationResponse = s.post(Some(&t), "/v1/mutations", &batch(vec![m2.clone(), m2])).await.json();
+    assert!(matches!(both.results[0].outcome, MutationOutcome::Applied { .. }));
+    assert!(matches!(both.results[1].outcome, MutationOutcome::Duplicate { .. }));
+
+    // The same id from many connections at once.
+    for id in &pending[2..6] {
+        let m = review_decision(id, 1, json!({"action": "reject", "reason": "insult"}));
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let s = s.clone();
+                let t = t.clone();
+                let m = m.clone();
+                tokio::spawn(async move { s.post(Some(&t), "/v1/mutations", &batch(vec![m])).await })
+            })
+            .collect();
+        let mut applied = 0;
+        for task in tasks {
+            let r: MutationResponse = task.await.unwrap().json();
+            match &r.results[0].outcome {
+                MutationOutcome::Applied { new_version: 2 } => applied += 1,
+                MutationOutcome::Duplicate { original } => {
+                    assert_eq!(**original, MutationOutcome::Applied { new_version: 2 })
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(applied, 1, "exactly one request applies");
+        assert_eq!(s.version_of("review", id).await, 2);
+    }
+    use sqlx::Row;
+    let decisions: i64 = sqlx::query("SELECT COUNT(*) FROM decisions")
+        .fetch_one(&s.db.read)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    assert_eq!(decisions, 6);
+    // Another user reusing an id does not get someone else's result.
+    let other = s.user(Role::Moderator).await;
+    let r: MutationResponse = s.post(Some(&other), "/v1/mutations", &batch(vec![m])).await.json();
+    assert!(
+        matches!(&r.results[0].outcome, MutationOutcome::Rejected { code, .. } if code == "mutation_id_in_use")
+    );
+}
+
+async fn stale_versions_conflict(b: Backend) {
+    let s = support::start(b).await;
+    s.seed(2, 20, 0, 0).await;
+    let t = s.user(Role::Moderator).await;
+    let id = s.ids_in_state("review", "pending").await[0].clone();
+    let r: MutationResponse = s
+        .post(Some(&t), "/v1/mutations", &batch(vec![review_decision(&id, 1, json!({"action": "publish"}))]))
+        .await
+        .json();
+    assert_eq!(r.results[0].outcome, MutationOutcome::Applied { new_version: 2 });
+    // Another moderator decided offline on version 1.
+    let other = s.user(Role::Moderator).await;
+    let m = review_decision(&id, 1, json!({"action": "reject", "reason": "insult"}));
+    let r: MutationResponse = s.post(Some(&other), "/v1/mutations", &batch(vec![m])).await.json();
+    match &r.results[0].outcome {
+        MutationOutcome::Conflict { current_version, current: Some(current) } => {
+            let Entity::Review(review) = current.as_ref() else { panic!("{current:?}") };
+            assert_eq!(*current_version, 2);
+            assert_eq!(review.version, 2);
+            assert_eq!(review.status.state_name(), "published");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Versions from the future conflict too.
+    let r: MutationResponse = s
+        .post(Some(&t), "/v1/mutations", &batch(vec![review_decision(&id, 7, json!({"action": "publish"}))]))
+        .await
+        .json();
+    assert!(matches!(r.results[0].outcome, MutationOutcome::Conflict { current_version: 2, .. }));
+    assert_eq!(s.version_of("review", &id).await, 2);
+}
+
+fn rejected_code(r: &MutationResponse, i: usize) -> String {
+    match &r.results[i].outcome {
+        MutationOutcome::Rejected { code, message } => {
+            assert!(!message.is_empty());
+            code.clone()
+        }
+        other => panic!("item {i}: expected a rejection, got {other:?}"),
+    }
+}
+
+async fn every_rejection_path(b: Backend) {
+    let s = support::start(b).await;
+    s.seed(3, 60, 2, 8).await;
+    let t = s.user(Role::Moderator).await;
+    let mediator = s.user(Role::Mediator).await;
+    let pending = s.ids_in_state("review", "pending").await;
+    let published = s.ids_in_state("review", "published").await;
+    let received = s.ids_in_state("review", "evidence_received").await;
+    let past = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
+    let future = (chrono::Utc::now() + chrono::Duration::days(14)).to_rfc3339();
+    let mut v4 = review_decision(&pending[4], 1, json!({"action": "publish"}));
+    v4["id"] = json!(uuid::Uuid::new_v4());
+    let cases = vec![
+        (review_decision(&published[0], 1, json!({"action": "publish"})), "illegal_transition"),
+        (
+            review_decision(&pending[0], 1, json!({"action": "reject", "reason": "not_real_experience"})),
+            "illegal_transition",
+        ),
+        (
+            review_decision(&pending[1], 1, json!({"action": "request_evidence", "deadline": past})),
+            "illegal_transition",
+        ),
+        // Requesting evidence needs a message to the reviewer.
+        (
+            review_decision(&pending[2], 1, json!({"action": "request_evidence", "deadline": future})),
+            "invalid",
+        ),
+        // Refusing evidence withholds the review: its facts must be stated.
+        (review_decision(&received[0], 1, json!({"action": "refuse_evidence"})), "invalid"),
+        (review_decision(&uuid::Uuid::now_v7().to_string(), 1, json!({"action": "publish"})), "not_found"),
+        (v4, "invalid"),
+        (
+            json!({"id": uuid::Uuid::now_v7(), "base_version": 1,
+                "op": {"type": "dispute_escalate", "dispute_id": uuid::Uuid::now_v7()}}),
+            "forbidden",
+        ),
+    ];
+    let (muts, want): (Vec<Value>, Vec<&str>) = cases.into_iter().unzip();
+    let r: MutationResponse = s.post(Some(&t), "/v1/mutations", &batch(muts)).await.json();
+    for (i, w) in want.iter().enumerate() {
+        assert_eq!(rejected_code(&r, i), *w, "case {i}");
+    }
+    // Nothing changed.
+    assert_eq!(s.version_of("review", &published[0]).await, 1);
+    assert_eq!(s.version_of("review", &pending[0]).await, 1);
+
+    // With a message, the evidence request goes through; with facts, refusal too.
+    let mut ok = review_decision(&pending[2], 1, json!({"action": "request_evidence", "deadline": future}));
+    ok["op"]["message"] = json!("Please send the order confirmation.");
+    let mut refuse = review_decision(&received[0], 1, json!({"action": "refuse_evidence"}));
+    refuse["op"]["grounds"]["facts"] = json!("The receipt names a different shop.");
+    let r: MutationResponse = s.post(Some(&t), "/v1/mutations", &batch(vec![ok, refuse])).await.json();
+    assert!(
+        r.results.iter().all(|x| matches!(x.outcome, MutationOutcome::Applied { new_version: 2 })),
+        "{r:?}"
+    );
+
+    // Dispute rules: empty reasoning, escalating past arbitration, writing to a closed case.
+    let referred = s.ids_in_state("dispute", "arbitration_referral").await[0].clone();
+    let closed = s.ids_in_state("dispute", "closed").await[0].clone();
+    let d = |op: Value| json!({"id": uuid::Uuid::now_v7(), "base_version": 1, "op": op});
+    let r: MutationResponse = s
+        .post(
+            Some(&mediator),
+            "/v1/mutations",
+            &batch(vec![
+                d(json!({"type": "dispute_decide", "dispute_id": referred, "outcome": "settled", "reasoning": " "})),
+                d(json!({"type": "dispute_escalate", "dispute_id": referred})),
+                d(json!({"type": "dispute_message", "dispute_id": closed, "author": "mediator", "body": "Hello"})),
+            ]),
+        )
+        .await
+        .json();
+    assert_eq!(rejected_code(&r, 0), "invalid");
+    assert_eq!(rejected_code(&r, 1), "illegal_transition");
+    assert_eq!(rejected_code(&r, 2), "illegal_transition");
+
+    // An unknown checklist criterion.
+    let auditor = s.user(Role::Auditor).await;
+    let audit = s.ids_in_state("audit", "incomplete").await[0].clone();
+    let r: MutationResponse = s
+        .post(
+            Some(&auditor),
+            "/v1/mutations",
+            &batch(vec![d(
+                json!({"type": "audit_item", "audit_id": audit, "criterion_id": "no.such", "status": "pass"}),
+            )]),
+        )
+        .await
+        .json();
+    assert_eq!(rejected_code(&r, 0), "not_found");
+}
+
+async fn decisions_are_recorded_with_grounds_and_trail(b: Backend) {
+    let s = support::start(b).await;
+    s.seed(2, 20, 0, 0).await;
+    let t = s.user(Role::Moderator).await;
+    let me: Me = s.get(Some(&t), "/v1/me").await.json();
+    let id = s.ids_in_state("review", "pending").await[0].clone();
+    let mut m = review_decision(&id, 1, json!({"action": "reject", "reason": "personal_data"}));
+    m["op"]["grounds"] = json!({"facts": "Names an employee.", "filter_rules": ["general.personal_data.name"], "rule_pack_version": "2026.11.1"});
+    let r: MutationResponse = s.post(Some(&t), "/v1/mutations", &batch(vec![m.clone()])).await.json();
+    assert_eq!(r.results[0].outcome, MutationOutcome::Applied { new_version: 2 });
+    use sqlx::Row;
+    let row = sqlx::query("SELECT record, decided_by FROM decisions WHERE id = $1")
+        .bind(m["id"].as_str().unwrap())
+        .fetch_one(&s.db.read)
+        .await
+        .unwrap();
+    let record: trustdesk_domain::ReviewDecision =
+        serde_json::from_str(&row.try_get::<String, _>(0).unwrap()).unwrap();
+    assert_eq!(record.id.to_string(), m["id"].as_str().unwrap());
+    assert_eq!(record.decided_by, me.user_id);
+    assert_eq!(record.grounds.filter_rules, vec!["general.personal_data.name".to_owned()]);
+    assert_eq!(record.from.state_name(), "pending");
+    assert_eq!(record.to.state_name(), "rejected");
+    assert_eq!(record.base_version, 1);
+    // Immutable and append-only, enforced by the database itself.
+    assert!(sqlx::query("UPDATE decisions SET message = 'x'").execute(&s.db.write).await.is_err());
+    assert!(sqlx::query("DELETE FROM decisions").execute(&s.db.write).await.is_err());
+    let trail =
+        sqlx::query("SELECT user_id, action, mutation_id, detail FROM audit_trail WHERE entity_id = $1")
+            .bind(&id)
+            .fetch_all(&s.db.read)
+            .await
+            .unwrap();
+    assert_eq!(trail.len(), 1);
+    assert_eq!(trail[0].try_get::<String, _>(0).unwrap(), me.user_id);
+    assert_eq!(trail[0].try_get::<String, _>(1).unwrap(), "review.reject");
+    assert_eq!(trail[0].try_get::<String, _>(2).unwrap(), m["id"].as_str().unwrap());
+    let detail: String = trail[0].try_get(3).unwrap();
+    assert!(!detail.contains("employee"), "no free text in the trail");
+    assert!(sqlx::query("DELETE FROM audit_trail").execute(&s.db.write).await.is_err());
+}
+
+async fn claims_leases_and_expiry(b: Backend) {
+    let s = support::start(b).await;
+    s.seed(3, 80, 0, 0).await;
+    let a = s.user(Role::Moderator).await;
+    let bee = s.user(Role::Moderator).await;
+    let open: HashSet<String> = s
+        .ids_in_state("review", "pending")
+        .await
+        .into_iter()
+        .chain(s.ids_in_state("review", "evidence_received").await)
+        .collect();
+
+    let ca: Claim = s
+        .post(Some(&a), "/v1/claims", &json!({"kind": "review", "limit": 5, "lease_seconds": 2}))
+        .await
+        .json();
+    assert_eq!(ca.ids.len(), 5);
+    assert!(ca.ids.iter().all(|id| open.contains(id)));
+    let cb: Claim = s
+        .post(Some(&bee), "/v1/claims", &json!({"kind": "review", "limit": 10, "lease_seconds": 600}))
+        .await
+        .json();
+    assert_eq!(cb.ids.len(), 10);
+    assert!(ca.ids.iter().all(|id| !cb.ids.contains(id)), "claims are disjoint");
+
+    // B cannot decide A's items while the lease lives; A can.
+    let m = review_decision(&ca.ids[0], 1, json!({"action": "publish"}));
+    let r: MutationResponse = s.post(Some(&bee), "/v1/mutations", &batch(vec![m])).await.json();
+    assert_eq!(rejected_code(&r, 0), "claimed_by_other");
+    let r: MutationResponse = s
+        .post(
+            Some(&a),
+            "/v1/mutations",
+            &batch(vec![review_decision(&ca.ids[0], 1, json!({"action": "publish"}))]),
+        )
+        .await
+        .json();
+    assert!(matches!(r.results[0].outcome, MutationOutcome::Applied { .. }));
+
+    // Only the owner may extend or release.
+    s.post(Some(&bee), &format!("/v1/claims/{}/extend", ca.claim_id), &json!({"lease_seconds": 60}))
+        .await
+        .expect_error(403, "forbidden");
+    s.delete(&bee, &format!("/v1/claims/{}", ca.claim_id)).await.expect_error(403, "forbidden");
+    s.delete(&a, "/v1/claims/nope").await.expect_error(404, "not_found");
+    s.post(Some(&a), &format!("/v1/claims/{}/extend", ca.claim_id), &json!({"lease_seconds": 0}))
+        .await
+        .expect_error(400, "bad_request");
+
+    // Let A's two-second lease run out: its undecided items go to the next claimer.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let cb2: Claim = s
+        .post(Some(&bee), "/v1/claims", &json!({"kind": "review", "limit": 200, "lease_seconds": 600}))
+        .await
+        .json();
+    let a_rest: HashSet<&String> = ca.ids[1..].iter().collect();
+    assert!(a_rest.iter().all(|id| cb2.ids.contains(id)), "expired items are handed out again");
+    assert!(!cb2.ids.contains(&ca.ids[0]), "decided items are no longer open");
+    assert!(cb.ids.iter().all(|id| !cb2.ids.contains(id)), "B's live claim is not re-handed");
+    // Extending A's expired claim keeps nothing that B took meanwhile.
+    let ext: Claim = s
+        .post(Some(&a), &format!("/v1/claims/{}/extend", ca.claim_id), &json!({"lease_seconds": 60}))
+        .await
+        .json();
+    assert!(ext.ids.is_empty(), "{:?}", ext.ids);
+
+    // Releasing makes items claimable at once.
+    assert_eq!(s.delete(&bee, &format!("/v1/claims/{}", cb.claim_id)).await.status, 204);
+    let c3: Claim = s.post(Some(&a), "/v1/claims", &json!({"kind": "review", "limit": 200})).await.json();
+    assert!(cb.ids.iter().all(|id| c3.ids.contains(id)));
+    s.delete(&bee, &format!("/v1/claims/{}", cb.claim_id)).await.expect_error(404, "not_found");
+
+    // Filters narrow the queue.
+    let shop: String = {
+        use sqlx::Row;
+        sqlx::query("SELECT shop_id FROM entities WHERE kind = 'review' AND open = 1 LIMIT 1")
+            .fetch_one(&s.db.read)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap()
+    };
+    s.delete(&a, &format!("/v1/claims/{}", c3.claim_id)).await;
+    let f: Claim = s
+        .post(Some(&a), "/v1/claims", &json!({"kind": "review", "limit": 500, "filter": {"shop_id": shop}}))
+        .await
+        .json();
+    assert!(!f.ids.is_empty());
+    for id in &f.ids {
+        use sqlx::Row;
+        let sid: String = sqlx::query("SELECT shop_id FROM entities WHERE id = $1")
+            .bind(id)
+            .fetch_one(&s.db.read)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
+        assert_eq!(sid, shop);
+    }
+    // Bad claim requests.
+    s.post(Some(&a), "/v1/claims", &json!({"kind": "review", "limit": 0}))
+        .await
+        .expect_error(400, "bad_request");
+    s.post(Some(&a), "/v1/claims", &json!({"kind": "review", "limit": 5, "lease_seconds": 99999999}))
+        .await
+        .expect_error(400, "bad_request");
+}
+
+async fn concurrent_claims_never_overlap(b: Backend) {
+    let s = std::sync::Arc::new(support::start(b).await);
+    s.seed(3, 320, 0, 0).await;
+    let mut tasks = Vec::new();
+    for _ in 0..6 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let t = s.user(Role::Moderator).await;
+            let mut ids = Vec::new();
+            for _ in 0..4 {
+                let c: Claim =
+                    s.post(Some(&t), "/v1/claims", &json!({"kind": "review", "limit": 7})).await.json();
+                ids.extend(c.ids);
+            }
+            ids
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let unique: HashSet<&String> = all.iter().collect();
+    assert_eq!(unique.len(), all.len(), "no item handed to two claimers");
+    assert_eq!(all.len(), 6 * 4 * 7);
+}
+
+async fn bad_input_gets_clear_4xx(b: Backend) {
+    let s = support::start_with(b, |mut c| {
+        c.max_body_bytes = 64 * 1024;
+        c
+    })
+    .await;
+    let t = s.user(Role::Moderator).await;
+    let post = |body: Vec<u8>| s.post_raw(Some(&t), "/v1/mutations", body);
+    post(b"{\"mutations\": [".to_vec()).await.expect_error(400, "bad_request");
+    post(b"".to_vec()).await.expect_error(400, "bad_request");
+    post(b"{\"mutations\": 5}".to_vec()).await.expect_error(400, "bad_request");
+    post(b"{\"mutations\": [], \"extra\": true}".to_vec()).await.expect_error(400, "bad_request");
+    post(b"{\"mutations\": [{\"id\": \"\xff\xfe\"}]}".to_vec()).await.expect_error(400, "bad_request");
+    post(b"[1, 2, 3]".to_vec()).await.expect_error(400, "bad_request");
+    let m = review_decision(&uuid::Uuid::now_v7().to_string(), -5, json!({"action": "fly"}));
+    post(serde_json::to_vec(&batch(vec![m])).unwrap()).await.expect_error(400, "bad_request");
+    let mut huge = b"{\"mutations\": [], \"pad\": \"".to_vec();
+    huge.resize(200 * 1024, b'x');
+    post(huge).await.expect_error(413, "payload_too_large");
+    let many: Vec<Value> = (0..1001)
+        .map(|_| review_decision(&uuid::Uuid::now_v7().to_string(), 1, json!({"action": "publish"})))
+        .collect();
+    let s2 = support::start(b).await;
+    let t2 = s2.user(Role::Moderator).await;
+    s2.post(Some(&t2), "/v1/mutations", &batch(many)).await.expect_error(400, "bad_request");
+
+    for q in ["since=-1", "since=abc", "since=1e3", "since=", "since=%2B5"] {
+        s.get(Some(&t), &format!("/v1/changes?{q}")).await.expect_error(400, "bad_cursor");
+    }
+    // Well-formed but never handed out by this (empty) server.
+    for q in ["since=5", "since=99999999999999999999999"] {
+        s.get(Some(&t), &format!("/v1/changes?{q}")).await.expect_error(409, "bad_cursor");
+    }
+    for q in [
+        "limit=0",
+        "limit=-3",
+        "limit=5001",
+        "limit=99999999999999999999",
+        "limit=x",
+        "cursor=1",
+        "since=0&since=0",
+    ] {
+        s.get(Some(&t), &format!("/v1/changes?{q}")).await.expect_error(400, "bad_request");
+    }
+    s.get(Some(&t), "/v1/nothing-here").await.expect_error(404, "not_found");
+    let r = s.send(s.http.put(format!("{}/v1/changes", s.base)).bearer_auth(&t)).await;
+    r.expect_error(405, "method_not_allowed");
+    s.post(Some(&t), "/v1/claims", &json!({"kind": "parcel", "limit": 1}))
+        .await
+        .expect_error(400, "bad_request");
+}
+
+async fn evidence_is_content_addressed_and_typed(b: Backend) {
+    let s = support::start_with(b, |mut c| {
+        c.max_file_bytes = 4096;
+        c
+    })
+    .await;
+    let t = s.user(Role::Moderator).await;
+    let upload = |bytes: Vec<u8>, name: &'static str| {
+        s.send(
+            s.http
+                .post(format!("{}/v1/evidence", s.base))
+                .bearer_auth(&t)
+                .header("content-type", "image/png")
+                .header("x-file-name", name)
+                .body(bytes),
+        )
+    };
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend_from_slice(b"\0\0\0\rIHDR-test-bytes");
+    let r = upload(png.clone(), "receipt.png").await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let info: trustdesk_api::EvidenceInfo = r.json();
+    assert_eq!(info.content_type, "image/png");
+    assert_eq!(info.size, png.len() as u64);
+    assert_eq!(info.sha256, {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&png))
+    });
+    assert_eq!(upload(png.clone(), "again.png").await.status, 200);
+    let got = s.get(Some(&t), &format!("/v1/evidence/{}", info.sha256)).await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.bytes, png);
+    assert_eq!(got.content_type, "image/png");
+    // The name says PNG, the content is a program: refused.
+    upload(b"MZ\x90\0\x03\0\0\0\x04\0".to_vec(), "receipt.png")
+        .await
+        .expect_error(415, "unsupported_media_type");
+    upload(b"<html><script>alert(1)</script>".to_vec(), "a.txt")
+        .await
+        .expect_error(415, "unsupported_media_type");
+    upload(vec![b'a'; 5000], "big.txt").await.expect_error(413, "payload_too_large");
+    upload(vec![b'a'; 200_000], "bigger.txt").await.expect_error(413, "payload_too_large");
+    upload(Vec::new(), "empty").await.expect_error(400, "bad_request");
+    s.get(Some(&t), "/v1/evidence/not-a-hash").await.expect_error(400, "bad_request");
+    s.get(Some(&t), &format!("/v1/evidence/{}", "0".repeat(64))).await.expect_error(404, "not_found");
+    s.get(None, &format!("/v1/evidence/{}", info.sha256)).await.expect_error(401, "unauthorized");
+}
+
+async fn rule_packs_are_served(b: Backend) {
+    let s = support::start(b).await;
+    let admin = s.user(Role::Admin).await;
+    let moderator = s.user(Role::Moderator).await;
+    s.get(Some(&moderator), "/v1/rule-packs/current").await.expect_error(404, "not_found");
+    let pack = json!({"version": "2026.11.1", "content": {"rules": [{"id": "general.insult"}]}});
+    assert_eq!(s.post(Some(&admin), "/v1/rule-packs", &pack).await.status, 201);
+    s.post(Some(&admin), "/v1/rule-packs", &pack).await.expect_error(409, "version_exists");
+    let got: trustdesk_api::RulePack = s.get(Some(&moderator), "/v1/rule-packs/current").await.json();
+    assert_eq!(got.version, "2026.11.1");
+    assert_eq!(got.content, pack["content"]);
+    s.post(Some(&admin), "/v1/rule-packs", &json!({"version": "x", "content": [1]}))
+        .await
+        .expect_error(400, "bad_request");
+}
+
+async fn openapi_describes_the_api(b: Backend) {
+    let s = support::start(b).await;
+    let doc = s.get(None, "/openapi.json").await;
+    assert_eq!(doc.status, 200);
+    for path in [
+        "/v1/health",
+        "/v1/me",
+        "/v1/changes",
+        "/v1/mutations",
+        "/v1/claims",
+        "/v1/evidence",
+        "/v1/rule-packs/current",
+    ] {
+        assert!(doc.body["paths"][path].is_object(), "{path} missing");
+    }
+    assert!(doc.body["components"]["schemas"]["MutationBatch"].is_object());
+    for variant in doc.body["components"]["schemas"]["MutationOp"]["oneOf"].as_array().unwrap() {
+        assert_eq!(variant["additionalProperties"], false, "{variant}");
+    }
+    assert_eq!(doc.body["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+}
+
+async fn audit_and_dispute_mutations(b: Backend) {
+    let s = support::start(b).await;
+    s.seed(3, 0, 4, 8).await;
+    let auditor = s.user(Role::Auditor).await;
+    let mediator = s.user(Role::Mediator).await;
+    let audit = s.ids_in_state("audit", "incomplete").await[0].clone();
+    let m = json!({"id": uuid::Uuid::now_v7(), "base_version": 1,
+        "op": {"type": "audit_item", "audit_id": audit, "criterion_id": "withdrawal.function_art_11a",
+               "status": "fail", "note": "No withdrawal button in the account area."}});
+    let r: MutationResponse = s.post(Some(&auditor), "/v1/mutations", &batch(vec![m])).await.json();
+    assert_eq!(r.results[0].outcome, MutationOutcome::Applied { new_version: 2 });
+
+    let dispute = s.ids_in_state("dispute", "communication").await[0].clone();
+    let d = |v: i64, op: Value| json!({"id": uuid::Uuid::now_v7(), "base_version": v, "op": op});
+    let r: MutationResponse = s
+        .post(
+            Some(&mediator),
+            "/v1/mutations",
+            &batch(vec![
+                d(1, json!({"type": "dispute_message", "dispute_id": dispute, "author": "mediator", "body": "I will mediate."})),
+                d(2, json!({"type": "dispute_escalate", "dispute_id": dispute})),
+                d(3, json!({"type": "dispute_escalate", "dispute_id": dispute})),
+                d(4, json!({"type": "dispute_decide", "dispute_id": dispute, "outcome": "consumer_prevails",
+                    "reasoning": "The shop could not show delivery.", "remedy": "refund",
+                    "remedy_amount": null})),
+            ]),
+        )
+        .await
+        .json();
+    for (i, res) in r.results.iter().enumerate() {
+        assert_eq!(res.outcome, MutationOutcome::Applied { new_version: i as i64 + 2 }, "{i}");
+    }
+    let changes = all_changes(&s, &mediator, 500).await;
+    let last = changes.iter().rfind(|c| c.id == dispute).unwrap();
+    match &last.entity {
+        Some(Entity::Dispute(case)) => {
+            assert_eq!(case.stage, trustdesk_domain::DisputeStage::Closed);
+            let fee = case.decision.as_ref().unwrap().fee.as_ref().unwrap();
+            assert_eq!(fee.amount.minor_units, 2500, "the losing shop pays the arbitration fee");
+            assert!(case.messages.iter().any(|m| m.body == "I will mediate."));
+        }
+        other => panic!("{other:?}"),
+    }
+}
