@@ -157,7 +157,9 @@ fn schemathesis() -> Result<()> {
         // Keep draining so the server never writes into a closed pipe.
         std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
         let url = first.trim().strip_prefix("listening on ").context("unexpected first line from serve")?;
+        // Its report folder belongs in target/, not in the checkout.
         run(Command::new(&st)
+            .current_dir(root().join("target"))
             .args(["run", &format!("{url}/openapi.json"), "--max-examples", "25", "-H"])
             .arg(format!("Authorization: Bearer {token}")))
     })();
