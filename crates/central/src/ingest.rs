@@ -7,19 +7,34 @@ use chrono::Duration;
 use trustdesk_domain::review::FakeSignal;
 use trustdesk_domain::{ArmCategory, Review, Shop};
 
-/// Seam for crates/filters: finds the ARM categories a review's text falls under
-/// for its shop. Replace [`NoScan`] with the filters crate's scanner once it exists;
-/// the categories end up in `entities.categories` for queue filtering.
+/// Finds the ARM categories a review's text falls under for its shop; they end up
+/// in `entities.categories` for queue filtering.
 pub trait Scanner: Send + Sync {
     fn scan(&self, shop: &Shop, review: &Review) -> Vec<ArmCategory>;
 }
 
-/// Finds nothing; stands in until crates/filters lands.
-pub struct NoScan;
+/// The ARM filter engine (crates/filters) with its built-in rule packs.
+pub struct EngineScanner {
+    engine: trustdesk_filters::Engine,
+}
 
-impl Scanner for NoScan {
-    fn scan(&self, _shop: &Shop, _review: &Review) -> Vec<ArmCategory> {
-        Vec::new()
+impl EngineScanner {
+    pub fn builtin() -> anyhow::Result<EngineScanner> {
+        Ok(EngineScanner {
+            engine: trustdesk_filters::Engine::compile(&trustdesk_filters::RulePacks::builtin())?,
+        })
+    }
+}
+
+impl Scanner for EngineScanner {
+    fn scan(&self, shop: &Shop, review: &Review) -> Vec<ArmCategory> {
+        let mut cats: Vec<ArmCategory> = trustdesk_store::scan::scan_text(&self.engine, review, shop)
+            .into_iter()
+            .map(|h| h.category)
+            .collect();
+        cats.sort();
+        cats.dedup();
+        cats
     }
 }
 
@@ -87,4 +102,24 @@ pub fn add_signals(batch: &mut [Incoming]) {
 /// Lower-case letters and digits only, so punctuation and spacing tricks still match.
 fn normalise(text: &str) -> String {
     text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
+#[cfg(test)]
+mod scanner_tests {
+    use super::*;
+
+    #[test]
+    fn the_engine_scanner_reports_categories_for_arm_shops_only() {
+        let (shops, reviews) = trustdesk_store::demo::generate(5, 1, chrono::Utc::now());
+        let mut review = reviews[0].clone();
+        review.text = "Der Fahrer ist ein Idiot, schreib mir an max.muster@example.de".into();
+        review.language = "de".parse().unwrap();
+        let scanner = EngineScanner::builtin().unwrap();
+        let mut shop = shops[0].clone();
+        shop.arm_enabled = true;
+        let cats = scanner.scan(&shop, &review);
+        assert_eq!(cats, vec![ArmCategory::Insult, ArmCategory::PersonalData]);
+        shop.arm_enabled = false;
+        assert!(scanner.scan(&shop, &review).is_empty());
+    }
 }

@@ -139,7 +139,7 @@ async fn main() -> anyhow::Result<()> {
             let db = storage.open().await?;
             let text =
                 std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-            let n = import::import_csv(&db, shop, &text, &ingest::NoScan).await?;
+            let n = import::import_csv(&db, shop, &text, &ingest::EngineScanner::builtin()?).await?;
             eprintln!("imported {n} reviews");
         }
     }

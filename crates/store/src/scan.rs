@@ -2,7 +2,7 @@
 //! of the store; this is the one place that maps between the two.
 
 use trustdesk_domain::arm::ArmHit;
-use trustdesk_domain::ArmCategory;
+use trustdesk_domain::{ArmCategory, Review, Shop};
 use trustdesk_filters::{Engine, Hit, Industry, RulePacks, ScanInput};
 
 use crate::ReviewView;
@@ -22,24 +22,28 @@ pub fn pack_set_version(packs: &RulePacks) -> String {
     format!("packs-{h:016x}")
 }
 
-/// Scans one review as its shop is configured. Shops without ARM are not
-/// filtered (seed 003), so they get no hits.
+/// Scans one review as its shop is configured.
 pub fn scan_review(engine: &Engine, view: &ReviewView) -> Vec<ArmHit> {
-    if !view.shop.arm_enabled {
+    scan_text(engine, &view.review, &view.shop)
+}
+
+/// Scans `review` for `shop`. Shops without ARM are not filtered (seed 003), so
+/// they get no hits.
+pub fn scan_text(engine: &Engine, review: &Review, shop: &Shop) -> Vec<ArmHit> {
+    if !shop.arm_enabled {
         return Vec::new();
     }
-    let industries = view
-        .shop
+    let industries = shop
         .effective_industries()
         .into_iter()
         .filter_map(|i| serde_json::to_value(i).ok().and_then(|v| serde_json::from_value::<Industry>(v).ok()))
         .collect();
     let input = ScanInput {
-        text: view.review.text.clone(),
-        language: Some(view.review.language.to_string()),
+        text: review.text.clone(),
+        language: Some(review.language.to_string()),
         industries,
         customer_name: None,
-        employee_names: view.shop.employee_names.clone(),
+        employee_names: shop.employee_names.clone(),
     };
     engine.scan(&input).hits.into_iter().filter_map(to_domain).collect()
 }
