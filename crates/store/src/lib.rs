@@ -46,6 +46,16 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// One page of the server's change feed, as the store applies it.
+#[derive(Debug, Clone, Default)]
+pub struct ServerChanges {
+    pub shops: Vec<Shop>,
+    pub reviews: Vec<Review>,
+    pub deleted_reviews: Vec<ReviewId>,
+    /// The feed cursor after this page.
+    pub cursor: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct ReviewPage {
     pub items: Vec<ReviewView>,
@@ -105,72 +115,111 @@ impl Store {
     /// Replaces the server copies of `shops`.
     pub async fn upsert_shops(&self, shops: &[Shop]) -> Result<(), StoreError> {
         let mut tx = self.writer.begin().await?;
-        for s in shops {
-            sqlx::query(
-                "INSERT INTO shops (id, name, country, languages, industries, arm_enabled, employee_names)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, country = excluded.country,
-                   languages = excluded.languages, industries = excluded.industries,
-                   arm_enabled = excluded.arm_enabled, employee_names = excluded.employee_names",
-            )
-            .bind(s.id.to_string())
-            .bind(&s.name)
-            .bind(s.country.as_str())
-            .bind(serde_json::to_string(&s.languages)?)
-            .bind(serde_json::to_string(&s.industries)?)
-            .bind(s.arm_enabled)
-            .bind(serde_json::to_string(&s.employee_names)?)
-            .execute(&mut *tx)
-            .await?;
-        }
+        write_shops(&mut tx, shops).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Replaces the server copies of `reviews` in one transaction.
     pub async fn upsert_reviews(&self, reviews: &[Review]) -> Result<(), StoreError> {
-        // Multi-row statements: one round trip per chunk instead of per review.
-        const CHUNK: usize = 256;
         let mut tx = self.writer.begin().await?;
-        for chunk in reviews.chunks(CHUNK) {
-            let mut encoded = Vec::with_capacity(chunk.len());
-            for r in chunk {
-                encoded.push((
-                    rows::enum_code(&r.source)?,
-                    serde_json::to_string(&r.status)?,
-                    serde_json::to_string(&r.flags)?,
-                ));
-            }
-            let mut b = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO reviews (id, shop_id, order_reference, reviewer_reference, stars, text, language,
-                   experience_date, submitted_at, source, state, status, flags, version) ",
-            );
-            b.push_values(chunk.iter().zip(encoded), |mut row, (r, (source, status, flags))| {
-                row.push_bind(r.id.to_string())
-                    .push_bind(r.shop_id.to_string())
-                    .push_bind(&r.order_reference)
-                    .push_bind(&r.reviewer_reference)
-                    .push_bind(i64::from(r.stars.get()))
-                    .push_bind(&r.text)
-                    .push_bind(r.language.as_str())
-                    .push_bind(r.experience_date.to_string())
-                    .push_bind(rows::time_key(r.submitted_at))
-                    .push_bind(source)
-                    .push_bind(r.status.state_name())
-                    .push_bind(status)
-                    .push_bind(flags)
-                    .push_bind(r.version);
-            });
-            b.push(
-                " ON CONFLICT (id) DO UPDATE SET shop_id = excluded.shop_id,
-                   order_reference = excluded.order_reference, reviewer_reference = excluded.reviewer_reference,
-                   stars = excluded.stars, text = excluded.text, language = excluded.language,
-                   experience_date = excluded.experience_date, submitted_at = excluded.submitted_at,
-                   source = excluded.source, state = excluded.state, status = excluded.status,
-                   flags = excluded.flags, version = excluded.version",
-            );
-            b.build().execute(&mut *tx).await?;
+        write_reviews(&mut tx, reviews).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Applies one page of the server's change feed and advances the feed's
+    /// cursor in the same transaction, so an interrupted sync resumes exactly
+    /// where it stopped.
+    pub async fn apply_changes(
+        &self,
+        page: &ServerChanges,
+        feed: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        write_shops(&mut tx, &page.shops).await?;
+        write_reviews(&mut tx, &page.reviews).await?;
+        for id in &page.deleted_reviews {
+            sqlx::query("DELETE FROM reviews WHERE id = ?1").bind(id.to_string()).execute(&mut *tx).await?;
         }
+        sqlx::query(
+            "INSERT INTO sync_state (feed, cursor, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (feed) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
+        )
+        .bind(feed)
+        .bind(&page.cursor)
+        .bind(rows::time_key(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The server applied (or had already applied) this decision: it leaves the
+    /// outbox and the journal records the delivery.
+    pub async fn acknowledge(&self, id: DecisionId, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.settle(id, now, "decision_synced", "DELETE FROM outbox WHERE mutation_id = ?1", &[]).await
+    }
+
+    /// The server holds a newer state: keep the local decision, store the
+    /// server's copy next to it, and leave it for the user to resolve.
+    pub async fn mark_conflict(
+        &self,
+        id: DecisionId,
+        server_copy: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.settle(
+            id,
+            now,
+            "decision_conflict",
+            "UPDATE outbox SET delivery = 'conflict', server_copy = ?2 WHERE mutation_id = ?1",
+            &[server_copy],
+        )
+        .await
+    }
+
+    /// The server refused the decision for good: keep it visible with the reason.
+    pub async fn mark_rejected(
+        &self,
+        id: DecisionId,
+        code: &str,
+        message: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.settle(
+            id,
+            now,
+            "decision_refused",
+            "UPDATE outbox SET delivery = 'rejected', server_code = ?2, server_message = ?3 WHERE mutation_id = ?1",
+            &[code, message],
+        )
+        .await
+    }
+
+    async fn settle(
+        &self,
+        id: DecisionId,
+        now: DateTime<Utc>,
+        event: &str,
+        sql: &str,
+        extra: &[&str],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT entity_id, payload FROM outbox WHERE mutation_id = ?1")
+                .bind(id.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+        // Already settled (a repeated acknowledgement): nothing to do.
+        let Some((entity_id, payload)) = row else { return Ok(()) };
+        let mut q = sqlx::query(sql).bind(id.to_string());
+        for e in extra {
+            q = q.bind(*e);
+        }
+        q.execute(&mut *tx).await?;
+        journal_review_event(&mut tx, now, "sync", &entity_id, event, &id.to_string(), &payload).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -430,18 +479,30 @@ impl Store {
 
     /// The outbox in the order decisions were made.
     pub async fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {
-        sqlx::query("SELECT seq, payload, delivery FROM outbox ORDER BY seq")
-            .fetch_all(&self.reader)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(OutboxEntry {
-                    seq: r.try_get("seq")?,
-                    decision: serde_json::from_str(r.try_get::<&str, _>("payload")?)?,
-                    delivery: r.try_get("delivery")?,
-                })
+        self.outbox_where("1 = 1", i64::MAX).await
+    }
+
+    /// The next `limit` decisions waiting for delivery, oldest first.
+    pub async fn pending_outbox(&self, limit: u32) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.outbox_where("delivery = 'pending'", i64::from(limit)).await
+    }
+
+    async fn outbox_where(&self, condition: &str, limit: i64) -> Result<Vec<OutboxEntry>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT seq, payload, delivery FROM outbox WHERE {condition} ORDER BY seq LIMIT ?1"
+        ))
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(OutboxEntry {
+                seq: r.try_get("seq")?,
+                decision: serde_json::from_str(r.try_get::<&str, _>("payload")?)?,
+                delivery: r.try_get("delivery")?,
             })
-            .collect()
+        })
+        .collect()
     }
 
     /// Number of `event` journal entries naming `mutation_id`.
@@ -574,5 +635,72 @@ async fn journal_review_event(
     .bind(payload)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+async fn write_shops(conn: &mut SqliteConnection, shops: &[Shop]) -> Result<(), StoreError> {
+    for s in shops {
+        sqlx::query(
+            "INSERT INTO shops (id, name, country, languages, industries, arm_enabled, employee_names)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, country = excluded.country,
+               languages = excluded.languages, industries = excluded.industries,
+               arm_enabled = excluded.arm_enabled, employee_names = excluded.employee_names",
+        )
+        .bind(s.id.to_string())
+        .bind(&s.name)
+        .bind(s.country.as_str())
+        .bind(serde_json::to_string(&s.languages)?)
+        .bind(serde_json::to_string(&s.industries)?)
+        .bind(s.arm_enabled)
+        .bind(serde_json::to_string(&s.employee_names)?)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn write_reviews(conn: &mut SqliteConnection, reviews: &[Review]) -> Result<(), StoreError> {
+    // Multi-row statements: one round trip per chunk instead of per review.
+    const CHUNK: usize = 256;
+    for chunk in reviews.chunks(CHUNK) {
+        let mut encoded = Vec::with_capacity(chunk.len());
+        for r in chunk {
+            encoded.push((
+                rows::enum_code(&r.source)?,
+                serde_json::to_string(&r.status)?,
+                serde_json::to_string(&r.flags)?,
+            ));
+        }
+        let mut b = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO reviews (id, shop_id, order_reference, reviewer_reference, stars, text, language,
+               experience_date, submitted_at, source, state, status, flags, version) ",
+        );
+        b.push_values(chunk.iter().zip(encoded), |mut row, (r, (source, status, flags))| {
+            row.push_bind(r.id.to_string())
+                .push_bind(r.shop_id.to_string())
+                .push_bind(&r.order_reference)
+                .push_bind(&r.reviewer_reference)
+                .push_bind(i64::from(r.stars.get()))
+                .push_bind(&r.text)
+                .push_bind(r.language.as_str())
+                .push_bind(r.experience_date.to_string())
+                .push_bind(rows::time_key(r.submitted_at))
+                .push_bind(source)
+                .push_bind(r.status.state_name())
+                .push_bind(status)
+                .push_bind(flags)
+                .push_bind(r.version);
+        });
+        b.push(
+            " ON CONFLICT (id) DO UPDATE SET shop_id = excluded.shop_id,
+               order_reference = excluded.order_reference, reviewer_reference = excluded.reviewer_reference,
+               stars = excluded.stars, text = excluded.text, language = excluded.language,
+               experience_date = excluded.experience_date, submitted_at = excluded.submitted_at,
+               source = excluded.source, state = excluded.state, status = excluded.status,
+               flags = excluded.flags, version = excluded.version",
+        );
+        b.build().execute(&mut *conn).await?;
+    }
     Ok(())
 }

@@ -580,3 +580,56 @@ async fn the_real_engine_finds_what_is_planted_and_skips_shops_without_arm() {
     assert!(v.hits.is_empty(), "shops without ARM are not filtered");
     assert_eq!(v.rule_pack_version.as_deref(), Some(version.as_str()), "but they count as scanned");
 }
+
+#[tokio::test]
+async fn settling_decisions_is_journalled_and_keeps_refused_ones_visible() {
+    let (_dir, store, reviews) = seeded(40).await;
+    let pending: Vec<_> = reviews.iter().filter(|r| r.status == ReviewStatus::Pending).take(3).collect();
+    let mut ids = Vec::new();
+    for r in &pending {
+        ids.push(store.record_decision(decide(r, ReviewAction::Publish), Utc::now()).await.unwrap().id);
+    }
+    store.acknowledge(ids[0], Utc::now()).await.unwrap();
+    store.acknowledge(ids[0], Utc::now()).await.unwrap(); // a repeated acknowledgement is harmless
+    store.mark_conflict(ids[1], "{\"review\":{}}", Utc::now()).await.unwrap();
+    store
+        .mark_rejected(ids[2], "claimed_by_other", "Someone else holds this review", Utc::now())
+        .await
+        .unwrap();
+    let outbox = store.outbox().await.unwrap();
+    assert_eq!(
+        outbox.iter().map(|e| (e.decision.id, e.delivery.as_str())).collect::<Vec<_>>(),
+        vec![(ids[1], "conflict"), (ids[2], "rejected")]
+    );
+    assert!(store.pending_outbox(10).await.unwrap().is_empty(), "settled decisions are not resent");
+    assert_eq!(store.journal_entries_for(&ids[0].to_string(), "decision_synced").await.unwrap(), 1);
+    assert_eq!(store.journal_entries_for(&ids[1].to_string(), "decision_conflict").await.unwrap(), 1);
+    assert_eq!(store.journal_entries_for(&ids[2].to_string(), "decision_refused").await.unwrap(), 1);
+    // The acknowledged review falls back to its server copy until the next pull.
+    assert_eq!(store.get_review(pending[0].id).await.unwrap().pending_decisions, 0);
+}
+
+#[tokio::test]
+async fn a_feed_page_and_its_cursor_land_together() {
+    let (_dir, store, reviews) = seeded(10).await;
+    let mut changed = reviews[0].clone();
+    changed.version += 1;
+    changed.text = "Changed on the server".into();
+    let page = trustdesk_store::ServerChanges {
+        shops: vec![],
+        reviews: vec![changed.clone()],
+        deleted_reviews: vec![reviews[1].id],
+        cursor: "42".into(),
+    };
+    store.apply_changes(&page, "central", Utc::now()).await.unwrap();
+    assert_eq!(store.cursor("central").await.unwrap().as_deref(), Some("42"));
+    assert_eq!(store.get_review(changed.id).await.unwrap().review, changed);
+    assert_eq!(store.get_review(reviews[1].id).await.unwrap_err().code(), "not_found");
+    // A page that cannot be applied leaves the cursor where it was.
+    let mut orphan = reviews[2].clone();
+    orphan.shop_id = trustdesk_domain::ShopId::new(); // unknown shop: foreign key fails
+    let bad =
+        trustdesk_store::ServerChanges { reviews: vec![orphan], cursor: "43".into(), ..Default::default() };
+    assert!(store.apply_changes(&bad, "central", Utc::now()).await.is_err());
+    assert_eq!(store.cursor("central").await.unwrap().as_deref(), Some("42"));
+}

@@ -1,0 +1,235 @@
+//! The workstation's client of the central service: pulls the change feed into
+//! the local store page by page (each page and its cursor in one transaction) and
+//! pushes the outbox in the order decisions were made, settling each result.
+//!
+//! Promise: a decision reaches the server exactly once (its id is the mutation
+//! id), and nothing leaves the outbox unless the server applied it; conflicts and
+//! refusals stay visible for the user.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use trustdesk_api::{
+    ChangeOp, ChangesPage, Entity, Me, Mutation, MutationBatch, MutationOp, MutationOutcome, MutationResponse,
+};
+use trustdesk_domain::ReviewId;
+use trustdesk_store::{ServerChanges, Store, StoreError};
+
+/// The store's feed name for the central change feed.
+pub const FEED: &str = "central";
+/// Items asked for per feed page.
+pub const PAGE_SIZE: u32 = 1000;
+/// Decisions sent per request.
+pub const PUSH_BATCH: u32 = 200;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("the server cannot be reached: {0}")]
+    Offline(String),
+    #[error("the server refused the sign-in token")]
+    Unauthorized,
+    #[error("the server answered {status}: {code}: {message}")]
+    Server { status: u16, code: String, message: String },
+    #[error("the server's answer could not be understood: {0}")]
+    Protocol(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl SyncError {
+    /// Stable code the UI translates.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SyncError::Offline(_) => "offline",
+            SyncError::Unauthorized => "unauthorized",
+            SyncError::Server { .. } => "server",
+            SyncError::Protocol(_) => "protocol",
+            SyncError::Store(_) => "storage",
+        }
+    }
+}
+
+fn transport(e: reqwest::Error) -> SyncError {
+    // Never include the URL's query or headers: only the kind of failure.
+    if e.is_decode() {
+        SyncError::Protocol(e.without_url().to_string())
+    } else {
+        SyncError::Offline(e.without_url().to_string())
+    }
+}
+
+/// Cursors are opaque to us but travel in a URL: accept only URL-safe ones.
+fn cursor_param(cursor: &str) -> Result<&str, SyncError> {
+    if !cursor.is_empty() && cursor.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        Ok(cursor)
+    } else {
+        Err(SyncError::Protocol(format!("unusable feed cursor {cursor:?}")))
+    }
+}
+
+/// What one pull did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PullReport {
+    pub pages: u32,
+    pub items: u64,
+}
+
+/// What one push did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PushReport {
+    pub applied: u32,
+    pub duplicates: u32,
+    pub conflicts: u32,
+    pub rejected: u32,
+}
+
+pub struct Client {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl Client {
+    /// A client for the server at `base` (e.g. `http://127.0.0.1:8480`).
+    pub fn new(base: &str, token: &str) -> Result<Client, SyncError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(transport)?;
+        Ok(Client { base: base.trim_end_matches('/').to_owned(), token: token.to_owned(), http })
+    }
+
+    async fn check(resp: reqwest::Response) -> Result<reqwest::Response, SyncError> {
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(resp);
+        }
+        if status.as_u16() == 401 {
+            return Err(SyncError::Unauthorized);
+        }
+        let body: serde_json::Value = resp.json().await.unwrap_or(serde_json::Value::Null);
+        Err(SyncError::Server {
+            status: status.as_u16(),
+            code: body["code"].as_str().unwrap_or("unknown").to_owned(),
+            message: body["message"].as_str().unwrap_or("").to_owned(),
+        })
+    }
+
+    /// Who the token belongs to (the sign-in check).
+    pub async fn me(&self) -> Result<Me, SyncError> {
+        let resp = self.http.get(format!("{}/v1/me", self.base)).bearer_auth(&self.token).send().await;
+        Self::check(resp.map_err(transport)?).await?.json().await.map_err(transport)
+    }
+
+    /// Pulls every change since the stored cursor.
+    pub async fn pull(&self, store: &Store) -> Result<PullReport, SyncError> {
+        let mut report = PullReport::default();
+        loop {
+            let since = store.cursor(FEED).await?.unwrap_or_else(|| "0".into());
+            let resp = self
+                .http
+                .get(format!("{}/v1/changes?since={}&limit={PAGE_SIZE}", self.base, cursor_param(&since)?))
+                .bearer_auth(&self.token)
+                .send()
+                .await
+                .map_err(transport)?;
+            let page: ChangesPage = Self::check(resp).await?.json().await.map_err(transport)?;
+            let mut changes = ServerChanges { cursor: page.next_cursor.clone(), ..ServerChanges::default() };
+            for c in &page.items {
+                match (&c.op, &c.entity) {
+                    (ChangeOp::Upsert, Some(Entity::Shop(s))) => changes.shops.push(s.clone()),
+                    (ChangeOp::Upsert, Some(Entity::Review(r))) => changes.reviews.push(r.clone()),
+                    (ChangeOp::Delete, _) if c.kind == trustdesk_api::EntityKind::Review => {
+                        let id: ReviewId =
+                            c.id.parse()
+                                .map_err(|_| SyncError::Protocol(format!("bad review id {:?}", c.id)))?;
+                        changes.deleted_reviews.push(id);
+                    }
+                    // Audits and disputes get their local tables with their issues (7, 8).
+                    _ => {}
+                }
+            }
+            store.apply_changes(&changes, FEED, Utc::now()).await?;
+            report.pages += 1;
+            report.items += page.items.len() as u64;
+            if !page.has_more || page.next_cursor == since {
+                return Ok(report);
+            }
+        }
+    }
+
+    /// Sends the outbox in order, in batches, and settles every result.
+    pub async fn push(&self, store: &Store) -> Result<PushReport, SyncError> {
+        let mut report = PushReport::default();
+        loop {
+            let pending = store.pending_outbox(PUSH_BATCH).await?;
+            if pending.is_empty() {
+                return Ok(report);
+            }
+            let batch = MutationBatch {
+                mutations: pending
+                    .iter()
+                    .map(|e| Mutation {
+                        id: e.decision.id,
+                        base_version: e.decision.base_version,
+                        op: MutationOp::ReviewDecision {
+                            review_id: e.decision.review_id,
+                            action: e.decision.action,
+                            grounds: e.decision.grounds.clone(),
+                            message: e.decision.message.clone(),
+                        },
+                    })
+                    .collect(),
+            };
+            let resp = self
+                .http
+                .post(format!("{}/v1/mutations", self.base))
+                .bearer_auth(&self.token)
+                .json(&batch)
+                .send()
+                .await
+                .map_err(transport)?;
+            let answer: MutationResponse = Self::check(resp).await?.json().await.map_err(transport)?;
+            if answer.results.len() != batch.mutations.len() {
+                return Err(SyncError::Protocol("the server answered a different number of results".into()));
+            }
+            let now = Utc::now();
+            for result in answer.results {
+                let outcome = match result.outcome {
+                    MutationOutcome::Duplicate { original } => {
+                        report.duplicates += 1;
+                        *original
+                    }
+                    other => other,
+                };
+                match outcome {
+                    MutationOutcome::Applied { .. } => {
+                        report.applied += 1;
+                        store.acknowledge(result.id, now).await?;
+                    }
+                    MutationOutcome::Conflict { current, .. } => {
+                        report.conflicts += 1;
+                        let copy = serde_json::to_string(&current)
+                            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+                        store.mark_conflict(result.id, &copy, now).await?;
+                    }
+                    MutationOutcome::Rejected { code, message } => {
+                        report.rejected += 1;
+                        store.mark_rejected(result.id, &code, &message, now).await?;
+                    }
+                    MutationOutcome::Duplicate { .. } => {
+                        return Err(SyncError::Protocol("a duplicate of a duplicate".into()));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Push, then pull: the server's new versions replace the local overlay.
+    pub async fn sync(&self, store: &Store) -> Result<(PushReport, PullReport), SyncError> {
+        let pushed = self.push(store).await?;
+        let pulled = self.pull(store).await?;
+        Ok((pushed, pulled))
+    }
+}

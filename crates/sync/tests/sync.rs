@@ -1,0 +1,132 @@
+//! The sync client against the real central service on a loopback port (SQLite
+//! backend), with real local stores on disk.
+
+use chrono::Utc;
+use trustdesk_api::Role;
+use trustdesk_central::{auth, seed, Config, Db};
+use trustdesk_domain::decision::Grounds;
+use trustdesk_domain::{RejectionReason, ReviewAction, ReviewStatus};
+use trustdesk_store::{NewDecision, ReviewQuery, Store};
+use trustdesk_sync::{Client, SyncError};
+
+struct Server {
+    base: String,
+    db: Db,
+    _dir: tempfile::TempDir,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn server(reviews: usize) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::connect(&format!("sqlite://{}", dir.path().join("central.db").display())).await.unwrap();
+    let opts = seed::SeedOptions { shops: 4, reviews, audits: 0, disputes: 0, seed: 11 };
+    seed::seed(&db, opts, trustdesk_central::db::now()).await.unwrap();
+    let (listener, addr) = trustdesk_central::bind("127.0.0.1:0").await.unwrap();
+    let (serve_db, config) = (db.clone(), Config::new(dir.path().to_owned()));
+    let task = tokio::spawn(async move {
+        trustdesk_central::serve(listener, serve_db, config).await.unwrap();
+    });
+    Server { base: format!("http://{addr}"), db, _dir: dir, task }
+}
+
+async fn workstation(server: &Server, name: &str) -> (tempfile::TempDir, Store, Client) {
+    let token = auth::add_user(&server.db, name, Role::Moderator).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("trustdesk.db")).await.unwrap();
+    (dir, store, Client::new(&server.base, &token).unwrap())
+}
+
+async fn first_pending(store: &Store) -> trustdesk_store::ReviewView {
+    let q = ReviewQuery { state: Some("pending".into()), limit: 1, ..Default::default() };
+    store.list_reviews(&q, Utc::now()).await.unwrap().items.remove(0)
+}
+
+fn decide(v: &trustdesk_store::ReviewView, action: ReviewAction) -> NewDecision {
+    NewDecision {
+        review_id: v.review.id,
+        action,
+        grounds: Grounds::default(),
+        decided_by: "me".into(),
+        message: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pull_is_complete_resumable_and_idle_when_nothing_changed() {
+    let srv = server(300).await;
+    let (_d, store, client) = workstation(&srv, "Anna").await;
+    assert_eq!(client.me().await.unwrap().name, "Anna");
+    let first = client.pull(&store).await.unwrap();
+    assert!(first.items >= 300, "{first:?}");
+    assert_eq!(store.review_count().await.unwrap(), 300);
+    let again = client.pull(&store).await.unwrap();
+    assert_eq!(again.items, 0, "nothing new, nothing pulled");
+    assert!(store.cursor(trustdesk_sync::FEED).await.unwrap().is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decision_made_offline_reaches_the_server_once_and_leaves_the_outbox() {
+    let srv = server(120).await;
+    let (_d, store, client) = workstation(&srv, "Ben").await;
+    client.pull(&store).await.unwrap();
+    let v = first_pending(&store).await;
+    store.record_decision(decide(&v, ReviewAction::Publish), Utc::now()).await.unwrap();
+    let (pushed, _) = client.sync(&store).await.unwrap();
+    assert_eq!((pushed.applied, pushed.conflicts, pushed.rejected), (1, 0, 0));
+    assert!(store.outbox().await.unwrap().is_empty());
+    let now = store.get_review(v.review.id).await.unwrap();
+    assert_eq!(now.review.status, ReviewStatus::Published, "the server copy came back published");
+    assert!(now.review.version > v.review.version);
+    assert_eq!(now.pending_decisions, 0);
+    // Pushing again sends nothing: the decision was settled once.
+    assert_eq!(client.push(&store).await.unwrap(), Default::default());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workstations_deciding_the_same_review_end_in_a_visible_conflict() {
+    let srv = server(80).await;
+    let (_a, store_a, client_a) = workstation(&srv, "Chris").await;
+    let (_b, store_b, client_b) = workstation(&srv, "Dana").await;
+    client_a.pull(&store_a).await.unwrap();
+    client_b.pull(&store_b).await.unwrap();
+    let v = first_pending(&store_a).await;
+    store_a.record_decision(decide(&v, ReviewAction::Publish), Utc::now()).await.unwrap();
+    let reject = ReviewAction::Reject { reason: RejectionReason::SpamDuplicate };
+    let mine = store_b.record_decision(decide(&v, reject), Utc::now()).await.unwrap();
+    assert_eq!(client_a.push(&store_a).await.unwrap().applied, 1);
+    let pushed = client_b.push(&store_b).await.unwrap();
+    assert_eq!(pushed.conflicts, 1);
+    let outbox = store_b.outbox().await.unwrap();
+    assert_eq!(outbox.len(), 1, "the local decision is kept");
+    assert_eq!((outbox[0].decision.id, outbox[0].delivery.as_str()), (mine.id, "conflict"));
+    // It is not sent again until the user resolves it.
+    assert_eq!(client_b.push(&store_b).await.unwrap(), Default::default());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_and_bad_tokens_are_clear_errors_that_lose_nothing() {
+    let srv = server(40).await;
+    let (_d, store, client) = workstation(&srv, "Eli").await;
+    client.pull(&store).await.unwrap();
+    let v = first_pending(&store).await;
+    store.record_decision(decide(&v, ReviewAction::Publish), Utc::now()).await.unwrap();
+
+    let unused = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let offline = Client::new(&format!("http://{unused}"), "whatever").unwrap();
+    let err = offline.push(&store).await.unwrap_err();
+    assert_eq!(err.code(), "offline", "{err}");
+    let bad = Client::new(&srv.base, "not-a-token").unwrap();
+    assert!(matches!(bad.push(&store).await.unwrap_err(), SyncError::Unauthorized));
+    assert!(
+        !bad.me().await.unwrap_err().to_string().contains("not-a-token"),
+        "tokens never appear in errors"
+    );
+    assert_eq!(store.pending_outbox(10).await.unwrap().len(), 1, "the decision waits for the next sync");
+    assert_eq!(client.push(&store).await.unwrap().applied, 1);
+}
