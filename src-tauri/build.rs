@@ -12,6 +12,8 @@ fn main() {
             "undo_decision",
             "review_context",
             "evidence_message",
+            "sync_now",
+            "sync_status",
         ]),
     ))
     .expect("tauri build script");

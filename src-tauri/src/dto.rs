@@ -222,6 +222,7 @@ mod bindings {
         ReviewContext::export_all_to(dir).unwrap();
         BulkDecideRequest::export_all_to(dir).unwrap();
         BulkDecideResult::export_all_to(dir).unwrap();
+        crate::sync::SyncStatus::export_all_to(dir).unwrap();
         IpcError::export_all_to(dir).unwrap();
     }
 

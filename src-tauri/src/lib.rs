@@ -7,6 +7,7 @@ mod error;
 mod reviews;
 mod scan;
 mod state;
+mod sync;
 
 use tauri::Manager;
 
@@ -30,11 +31,21 @@ pub fn run() {
                 None => app.path().app_data_dir()?,
             };
             let opened = tauri::async_runtime::block_on(state::AppState::open(&dir));
+            let sync_state = sync::SyncState::from_env();
             match &opened {
-                Ok(s) => scan::spawn_background_scan(app.handle().clone(), s.store.clone()),
+                Ok(s) => {
+                    scan::spawn_background_scan(app.handle().clone(), s.store.clone());
+                    sync::spawn_periodic(
+                        app.handle().clone(),
+                        s.store.clone(),
+                        sync_state.clone(),
+                        std::time::Duration::from_secs(60),
+                    );
+                }
                 Err(e) => tracing::error!(code = %e.code, "cannot open the local store: {}", e.message),
             }
             app.manage(opened);
+            app.manage(sync_state);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -46,7 +57,9 @@ pub fn run() {
             reviews::decide_reviews,
             reviews::undo_decision,
             reviews::review_context,
-            reviews::evidence_message
+            reviews::evidence_message,
+            sync::sync_now,
+            sync::sync_status
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Trustdesk application");

@@ -28,6 +28,7 @@ fn main() -> Result<()> {
         "bench" => bench(rest),
         "filter-eval" => filter_eval(),
         "schemathesis" => schemathesis(),
+        "e2e" => build_app().and_then(|_| e2e()),
         "deps" => deps::ensure(),
         "help" | "--help" | "-h" => {
             println!("{HELP}");
@@ -48,6 +49,7 @@ cargo xtask <command>
   bench       [store|filters|central] criterion benchmarks (extra args go to criterion)
   filter-eval precision and recall of the ARM filters per category and language
   schemathesis fuzz the central service's HTTP API from its OpenAPI document
+  e2e         build the app and run only the end-to-end tests
   deps        install missing system packages, tauri-driver and npm packages";
 
 pub fn root() -> PathBuf {
@@ -127,45 +129,72 @@ fn schemathesis() -> Result<()> {
             .args(["install", "--quiet", "--disable-pip-version-check"])
             .arg(format!("schemathesis=={VERSION}")))?;
     }
-    run(cargo().args(["build", "-p", "trustdesk-central"]))?;
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
-    let bin = target.join("debug/trustdesk-central");
     let data = root().join("target/schemathesis-data");
     let _ = std::fs::remove_dir_all(&data);
-    std::fs::create_dir_all(&data)?;
-    let out = Command::new(&bin)
-        .args(["user", "add", "--name", "schemathesis", "--role", "admin", "--data-dir"])
-        .arg(&data)
-        .output()?;
-    if !out.status.success() {
-        bail!("user add failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    let token = String::from_utf8(out.stdout)?.trim().to_owned();
-    run(Command::new(&bin)
-        .args(["seed", "--shops", "5", "--reviews", "200", "--audits", "5", "--disputes", "5", "--data-dir"])
-        .arg(&data))?;
-    let mut server = Command::new(&bin)
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(&data)
-        .stdout(std::process::Stdio::piped())
-        .spawn()?;
-    let result = (|| -> Result<()> {
-        let stdout = server.stdout.take().context("no server stdout")?;
+    let central = Central::start(
+        &data,
+        &["--shops", "5", "--reviews", "200", "--audits", "5", "--disputes", "5"],
+        "admin",
+    )?;
+    // Its report folder belongs in target/, not in the checkout.
+    run(Command::new(&st)
+        .current_dir(root().join("target"))
+        .args(["run", &format!("{}/openapi.json", central.url), "--max-examples", "25", "-H"])
+        .arg(format!("Authorization: Bearer {}", central.token)))
+}
+
+/// A running `trustdesk-central` on a loopback port with a seeded SQLite
+/// database; stopped when dropped.
+pub struct Central {
+    child: std::process::Child,
+    pub url: String,
+    pub token: String,
+}
+
+impl Central {
+    /// Builds the service, seeds `data` (when it holds no database yet), adds a
+    /// user with `role` and serves on a free port.
+    pub fn start(data: &Path, seed_args: &[&str], role: &str) -> Result<Central> {
+        run(cargo().args(["build", "-p", "trustdesk-central"]))?;
+        let target =
+            std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
+        let bin = target.join("debug/trustdesk-central");
+        std::fs::create_dir_all(data)?;
+        if !data.join("central.db").exists() {
+            run(Command::new(&bin).arg("seed").args(seed_args).arg("--data-dir").arg(data))?;
+        }
+        let out = Command::new(&bin)
+            .args(["user", "add", "--name", "Demo moderator", "--role", role, "--data-dir"])
+            .arg(data)
+            .output()?;
+        if !out.status.success() {
+            bail!("user add failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        let token = String::from_utf8(out.stdout)?.trim().to_owned();
+        let mut child = Command::new(&bin)
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data)
+            .stdout(std::process::Stdio::piped())
+            .spawn()?;
+        let stdout = child.stdout.take().context("no server stdout")?;
         let mut reader = std::io::BufReader::new(stdout);
         let mut first = String::new();
         std::io::BufRead::read_line(&mut reader, &mut first)?;
         // Keep draining so the server never writes into a closed pipe.
         std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
-        let url = first.trim().strip_prefix("listening on ").context("unexpected first line from serve")?;
-        // Its report folder belongs in target/, not in the checkout.
-        run(Command::new(&st)
-            .current_dir(root().join("target"))
-            .args(["run", &format!("{url}/openapi.json"), "--max-examples", "25", "-H"])
-            .arg(format!("Authorization: Bearer {token}")))
-    })();
-    let _ = server.kill();
-    let _ = server.wait();
-    result
+        let Some(url) = first.trim().strip_prefix("listening on ").map(str::to_owned) else {
+            let _ = child.kill();
+            bail!("unexpected first line from trustdesk-central serve: {first:?}");
+        };
+        Ok(Central { child, url, token })
+    }
+}
+
+impl Drop for Central {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// Runs the WebDriver tests against the real app window under Xvfb, with a
@@ -184,6 +213,12 @@ fn e2e() -> Result<()> {
     ])?;
     let home = tmp.join("home");
     std::fs::create_dir_all(&home)?;
+    // The sync test's peer: a real central service on loopback.
+    let central = Central::start(
+        &tmp.join("central"),
+        &["--shops", "5", "--reviews", "150", "--audits", "0", "--disputes", "0"],
+        "moderator",
+    )?;
     let mut cmd = Command::new("xvfb-run");
     cmd.current_dir(root().join("tests/e2e"))
         .args([
@@ -204,27 +239,38 @@ fn e2e() -> Result<()> {
         .env("TRUSTDESK_APP", app_binary())
         .env("TRUSTDESK_E2E_EXPECT", summary.to_string())
         .env("TRUSTDESK_E2E_OUT", root().join("tests/e2e/out"))
+        .env("TRUSTDESK_E2E_SERVER", &central.url)
+        .env("TRUSTDESK_E2E_TOKEN", &central.token)
+        .env("TRUSTDESK_E2E_SYNC_DATA_DIR", tmp.join("sync-workstation"))
         .env("PATH", deps::path_with_cargo_bin());
     run(&mut cmd)
 }
 
+/// Opens the app on demo data: a local central service seeded with realistic
+/// data, which the app syncs from (and sends its decisions to).
 fn demo() -> Result<()> {
     deps::ensure()?;
-    let dir = seed::default_data_dir()?;
-    if !dir.join("trustdesk.db").exists() {
-        seed::seed_local(&["--data-dir".into(), dir.display().to_string(), "--count".into(), "600".into()])?;
-    } else {
-        eprintln!("using the existing local store in {}", dir.display());
-    }
+    let dir = root().join("target/demo-workstation");
+    let central_dir = root().join("target/demo-central");
+    let central = Central::start(
+        &central_dir,
+        &["--shops", "40", "--reviews", "3000", "--audits", "30", "--disputes", "30", "--seed", "42"],
+        "moderator",
+    )?;
+    eprintln!("demo central service on {} (data in {})", central.url, central_dir.display());
     build_app()?;
-    let mut app = Command::new(app_binary());
-    app.env("TRUSTDESK_DATA_DIR", &dir);
-    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+    let mut app = if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
         eprintln!("no display found: starting the app under xvfb-run (set DISPLAY to see it)");
         let mut x = Command::new("xvfb-run");
-        x.args(["-a", "dbus-run-session", "--"]).arg(app_binary()).env("TRUSTDESK_DATA_DIR", &dir);
-        return run(&mut x);
-    }
+        x.args(["-a", "dbus-run-session", "--"]).arg(app_binary());
+        x
+    } else {
+        Command::new(app_binary())
+    };
+    app.env("TRUSTDESK_DATA_DIR", &dir)
+        .env("TRUSTDESK_SERVER", &central.url)
+        .env("TRUSTDESK_TOKEN", &central.token);
+    eprintln!("local store in {}; delete it and {} to start over", dir.display(), central_dir.display());
     run(&mut app)
 }
 

@@ -11,6 +11,7 @@ import type { ReviewRow } from './bindings/ReviewRow';
 import type { ShopOption } from './bindings/ShopOption';
 import type { StateCount } from './bindings/StateCount';
 import type { StoreInfo } from './bindings/StoreInfo';
+import type { SyncStatus } from './bindings/SyncStatus';
 
 export function isIpcError(e: unknown): e is IpcError {
   return (
@@ -38,6 +39,8 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 export const api = {
   storeInfo: () => call<StoreInfo>('store_info'),
   listReviews: (query: ReviewListQuery) => call<ReviewPage>('list_reviews', { query }),
+  syncNow: () => call<SyncStatus>('sync_now'),
+  syncStatus: () => call<SyncStatus>('sync_status'),
   listShops: () => call<ShopOption[]>('list_shops'),
   queueCounts: () => call<StateCount[]>('queue_counts'),
   decide: (request: DecideRequest) => call<ReviewRow>('decide_review', { request }),

@@ -5,6 +5,7 @@ import {
   fakeSignalLabel,
   formatDate,
   ratingText,
+  syncText,
   reasonLabel,
   sourceLabel,
   starsText,
@@ -60,5 +61,17 @@ describe('rating', () => {
     expect(ratingText(450, 'excellent')).toBe('4.50 Excellent');
     expect(ratingText(100, 'very_poor')).toBe('1.00 Very poor');
     expect(ratingText(null, null)).toBe('no rating yet');
+  });
+});
+
+describe('sync status', () => {
+  const base = { configured: true, last_success: null, last_error: null, pending_decisions: 0 };
+  it('says what the user needs to know', () => {
+    expect(syncText({ ...base, configured: false })).toContain('Local only');
+    expect(syncText({ ...base, last_error: 'offline', pending_decisions: 3 })).toBe(
+      'Offline: decisions are kept and sent later · 3 waiting to sync',
+    );
+    expect(syncText({ ...base, last_success: '2026-11-26T05:50:12Z' })).toBe('Synced 05:50 UTC');
+    expect(syncText({ ...base, last_error: 'unauthorized' })).toBe('Sync failed (unauthorized)');
   });
 });

@@ -108,3 +108,18 @@ export function ratingText(hundredths: number | null, label: RatingLabel | null)
   if (hundredths === null || label === null) return 'no rating yet';
   return `${Math.floor(hundredths / 100)}.${String(hundredths % 100).padStart(2, '0')} ${RATING_LABELS[label]}`;
 }
+
+/** One line for the status bar about sync. */
+export function syncText(s: {
+  configured: boolean;
+  last_success: string | null;
+  last_error: string | null;
+  pending_decisions: number;
+}): string {
+  if (!s.configured) return 'Local only (no server configured)';
+  const waiting = s.pending_decisions > 0 ? ` · ${s.pending_decisions} waiting to sync` : '';
+  if (s.last_error === 'offline') return `Offline: decisions are kept and sent later${waiting}`;
+  if (s.last_error) return `Sync failed (${s.last_error})${waiting}`;
+  if (s.last_success) return `Synced ${s.last_success.slice(11, 16)} UTC${waiting}`;
+  return `Not synced yet${waiting}`;
+}
