@@ -1,5 +1,8 @@
 //! Cheap language guess from function words, used when a review has no language.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
 /// Languages with rule packs.
 pub const LANGUAGES: [&str; 7] = ["en", "de", "nl", "fr", "es", "it", "pl"];
 
@@ -56,6 +59,24 @@ const STOPWORDS: [&[&str]; 7] = [
     ],
 ];
 
+/// FNV-1a: the keys are short words, for which SipHash dominates the lookup.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
 /// Returns the most likely language of normalised text, or `None` when there
 /// is too little evidence. Linear in the text; only the first 4 KiB is read.
 pub fn detect_language(normalized: &str) -> Option<&'static str> {
@@ -63,10 +84,10 @@ pub fn detect_language(normalized: &str) -> Option<&'static str> {
     while !normalized.is_char_boundary(end) {
         end -= 1;
     }
-    static INDEX: std::sync::OnceLock<std::collections::HashMap<&'static str, u8>> =
+    static INDEX: std::sync::OnceLock<HashMap<&'static str, u8, BuildHasherDefault<Fnv>>> =
         std::sync::OnceLock::new();
     let index = INDEX.get_or_init(|| {
-        let mut m = std::collections::HashMap::new();
+        let mut m: HashMap<&'static str, u8, BuildHasherDefault<Fnv>> = HashMap::default();
         for (i, list) in STOPWORDS.iter().enumerate() {
             for w in *list {
                 *m.entry(*w).or_insert(0u8) |= 1 << i;

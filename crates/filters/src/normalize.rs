@@ -156,6 +156,28 @@ impl Folder {
         self.emit(char::from(b), at, next_alpha());
     }
 
+    /// Emits a run of ASCII letters that all take the plain-letter path.
+    fn push_ascii_run(&mut self, run: &[u8], at: u32) {
+        self.out.extend(run.iter().map(|b| char::from(b.to_ascii_lowercase())));
+        self.starts.extend(at..at + run.len() as u32);
+        self.token_len += run.len();
+        match run {
+            [] => {}
+            [b] => {
+                self.last2 = self.last;
+                self.last2_alpha = self.last_alpha;
+                self.last = char::from(b.to_ascii_lowercase());
+                self.last_alpha = true;
+            }
+            [.., a, b] => {
+                self.last2 = char::from(a.to_ascii_lowercase());
+                self.last2_alpha = true;
+                self.last = char::from(b.to_ascii_lowercase());
+                self.last_alpha = true;
+            }
+        }
+    }
+
     #[inline]
     fn push_ascii(&mut self, b: u8, alpha: bool, at: u32) {
         self.out.push(char::from(b));
@@ -241,20 +263,57 @@ impl Folder {
     }
 }
 
+/// True if the character starting at byte `j` (if any) is alphabetic.
+#[inline]
+fn alpha_at(text: &str, j: usize) -> bool {
+    match text.as_bytes().get(j) {
+        None => false,
+        Some(&b) if b < 0x80 => b.is_ascii_alphabetic(),
+        Some(_) => text[j..].chars().next().is_some_and(char::is_alphabetic),
+    }
+}
+
 fn fold_text(text: &str) -> Folder {
     let mut f = Folder::new(text.len());
-    let mut it = text.char_indices().peekable();
-    while let Some((i, c)) = it.next() {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b0 = bytes[i];
         let at = i as u32;
-        if c.is_ascii() {
-            let b = if c.is_ascii_whitespace() { b' ' } else { (c as u8).to_ascii_lowercase() };
-            f.emit_ascii(b, at, || it.peek().is_some_and(|&(_, n)| n.is_alphabetic()));
+        if b0 < 0x80 {
+            // ASCII fast path: no decoding, no Unicode tables
+            let b = if b0.is_ascii_whitespace() { b' ' } else { b0.to_ascii_lowercase() };
+            let plain = b.is_ascii_lowercase()
+                && leet(f.last).is_none()
+                && !(char::from(b) == f.last && f.last == f.last2);
+            if plain {
+                // a run of letters: each one takes the plain-letter path of
+                // emit_ascii() until a letter repeats a third time
+                let (mut p1, mut p2) = (f.last, f.last2);
+                let mut j = i;
+                while j < bytes.len() && bytes[j].is_ascii_alphabetic() {
+                    let c = char::from(bytes[j].to_ascii_lowercase());
+                    if c == p1 && c == p2 {
+                        break;
+                    }
+                    p2 = p1;
+                    p1 = c;
+                    j += 1;
+                }
+                f.push_ascii_run(&bytes[i..j], at);
+                i = j;
+                continue;
+            }
+            f.emit_ascii(b, at, || alpha_at(text, i + 1));
+            i += 1;
             continue;
         }
-        let next_alpha = it.peek().is_some_and(|&(_, n)| n.is_alphabetic());
+        let Some(c) = text[i..].chars().next() else { break };
+        i += c.len_utf8();
         if is_ignorable(c) || is_combining_mark(c) {
             continue;
         }
+        let next_alpha = alpha_at(text, i);
         decompose_compatible(c, |d| {
             if !is_combining_mark(d) && !is_ignorable(d) {
                 f.emit_folded(d, at, next_alpha);
@@ -508,6 +567,17 @@ mod tests {
         assert_eq!(n("Arsch-loch"), "arschloch");
         assert_eq!(n("a  b"), "a b");
         assert_eq!(n("Kaffee 1000"), "kaffee 1000");
+    }
+
+    #[test]
+    fn ascii_letter_runs() {
+        assert_eq!(n("ABCdef GHI"), "abcdef ghi");
+        assert_eq!(n("HaAAllo"), "hallo");
+        assert_eq!(n("id1ot Idiooot"), "idiot idiot");
+        let orig = "Hey YOU idiot";
+        let nz = normalize(orig);
+        assert_eq!(nz.to_original(orig, 4, 7), (4, 7));
+        assert_eq!(nz.to_original(orig, 8, 13), (8, 13));
     }
 
     #[test]
