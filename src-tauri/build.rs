@@ -12,6 +12,7 @@ fn main() {
             "undo_decision",
             "review_context",
             "evidence_message",
+            "resolve_decision",
             "sync_now",
             "sync_status",
         ]),

@@ -8,7 +8,7 @@ use trustdesk_domain::review::{ExperienceCheck, ReviewFlags};
 use trustdesk_domain::{
     ArmCategory, Industry, RejectionReason, ReviewAction, ReviewSource, ReviewStatus, ShopRating,
 };
-use trustdesk_store::{FlagFilter, ReviewView, Sort};
+use trustdesk_store::{Attention, FlagFilter, ReviewView, Sort};
 
 use crate::IpcError;
 use ts_rs::TS;
@@ -64,6 +64,7 @@ pub enum QueueFlag {
     EvidenceReceived,
     DeadlinePassed,
     ArmHit,
+    NeedsAttention,
 }
 
 /// TypeScript mirror of [`Sort`].
@@ -104,6 +105,8 @@ pub struct ReviewRow {
     pub hits: Vec<ArmHit>,
     /// The reason the hits point to, preselected in the reject dialog.
     pub suggested_reason: Option<RejectionReason>,
+    /// The server did not apply the newest local decision: resolve it.
+    pub attention: Option<AttentionDto>,
     pub flags: ReviewFlags,
 }
 
@@ -150,6 +153,17 @@ pub struct DecideRequest {
     #[serde(default)]
     #[ts(optional)]
     pub message: Option<String>,
+}
+
+/// A local decision the server did not apply.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(rename = "Attention")]
+pub enum AttentionDto {
+    /// Someone else decided first; `server_status` on the row is theirs.
+    Conflict,
+    /// The server refused it for good.
+    Refused { code: String, message: String },
 }
 
 /// One action applied to several reviews (publish or reject).
@@ -199,6 +213,10 @@ impl From<ReviewView> for ReviewRow {
             allowed_reasons,
             hits: v.hits,
             suggested_reason,
+            attention: v.attention.map(|a| match a {
+                Attention::Conflict => AttentionDto::Conflict,
+                Attention::Refused { code, message } => AttentionDto::Refused { code, message },
+            }),
             flags: r.flags,
         }
     }
@@ -273,6 +291,7 @@ mod bindings {
             FlagFilter::EvidenceReceived,
             FlagFilter::DeadlinePassed,
             FlagFilter::ArmHit,
+            FlagFilter::NeedsAttention,
         ];
         let decl = QueueFlag::decl();
         for f in flags {

@@ -58,6 +58,7 @@ pub fn run() {
             reviews::undo_decision,
             reviews::review_context,
             reviews::evidence_message,
+            reviews::resolve_decision,
             sync::sync_now,
             sync::sync_status
         ])

@@ -167,3 +167,25 @@ pub async fn evidence_message(
     let view = s.store.get_review(parse("review_id", &review_id)?).await?;
     Ok(templates::evidence_request(view.review.language, &view.shop.name, deadline.date_naive()))
 }
+
+/// Resolves a decision the server did not apply: keep mine (decide again on the
+/// server's current copy) or accept theirs.
+#[tauri::command]
+pub async fn resolve_decision(
+    state: State<'_, Opened>,
+    decision_id: String,
+    keep_mine: bool,
+) -> Result<ReviewRow, IpcError> {
+    let s = opened(&state)?;
+    let id: DecisionId = parse("decision_id", &decision_id)?;
+    let review_id = s
+        .store
+        .outbox()
+        .await?
+        .into_iter()
+        .find(|e| e.decision.id == id)
+        .map(|e| e.decision.review_id)
+        .ok_or_else(|| IpcError::new("not_found", "that decision is no longer waiting"))?;
+    s.store.resolve(id, keep_mine, &s.user, Utc::now()).await?;
+    Ok(s.store.get_review(review_id).await?.into())
+}

@@ -25,6 +25,39 @@ async function serverReview(id) {
   }
 }
 
+function uuidv7() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let ms = BigInt(Date.now());
+  for (let i = 5; i >= 0; i--) {
+    bytes[i] = Number(ms & 0xffn);
+    ms >>= 8n;
+  }
+  bytes[6] = (bytes[6] & 0x0f) | 0x70;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const h = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** Another moderator's decision, straight to the server. */
+async function decideOnServer(id) {
+  const review = await serverReview(id);
+  const res = await fetch(`${server}/v1/mutations`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      mutations: [
+        {
+          id: uuidv7(),
+          base_version: review.version,
+          op: { type: 'review_decision', review_id: id, action: { action: 'publish' } },
+        },
+      ],
+    }),
+  });
+  const body = await res.json();
+  assert.equal(body.results?.[0]?.result, 'applied', JSON.stringify(body));
+}
+
 before(async () => {
   assert.ok(server && token, 'run through `cargo xtask test`, which starts the central service');
   // This file's app gets its own empty store and the server to sync with.
@@ -63,4 +96,32 @@ test('a decision made in the window reaches the server with Sync now', async () 
   const review = await serverReview(id);
   assert.equal(review?.status?.state, 'published', JSON.stringify(review?.status));
   await screenshot(browser, 'synced');
+});
+
+test('a conflict is shown with both versions and resolved by the user', async () => {
+  const id = await browser.execute(() =>
+    document.querySelector('[role="option"][aria-selected="true"]')?.getAttribute('data-review-id'),
+  );
+  await decideOnServer(id); // someone else publishes first
+  await browser.keys('r');
+  await browser.$('[data-testid="dialog-reject"]').waitForExist({ timeout: 3000 });
+  await browser.keys('1');
+  await browser.$('[data-testid="sync-now"]').click();
+  // Decided locally, it left the pending tab; the signal filter finds what needs attention.
+  await browser.waitUntil(async () => !(await browser.$('[data-testid="sync-status"]').getText()).includes('waiting'), {
+    timeout: 10000,
+  });
+  await browser.$('select[aria-label="Signal"]').selectByAttribute('value', 'needs_attention');
+  await browser.$('[data-testid="tab-all"]').click();
+  const tag = browser.$(`[data-review-id="${id}"] [data-testid="attention-tag"]`);
+  await tag.waitForExist({ timeout: 10000, timeoutMsg: 'the conflict is not shown' });
+  assert.equal(await tag.getText(), 'Conflict');
+  const box = browser.$('[data-testid="attention"]');
+  await box.waitForExist({ timeout: 5000 });
+  assert.match(await box.getText(), /Server: Published\. Yours: Rejected/);
+  await screenshot(browser, 'conflict');
+  await browser.$('[data-testid="accept-theirs"]').click();
+  await tag.waitForExist({ reverse: true, timeout: 5000 });
+  const status = await browser.$(`[data-review-id="${id}"] [data-testid="review-status"]`).getText();
+  assert.equal(status.trim(), 'Published');
 });

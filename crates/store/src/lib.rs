@@ -31,7 +31,7 @@ use trustdesk_domain::{
 
 pub use error::StoreError;
 pub use query::{fts_query, FlagFilter, ReviewQuery, Sort};
-pub use rows::ReviewView;
+pub use rows::{Attention, ReviewView};
 
 /// Largest page a caller may ask for; bulk data is paged, never sent whole.
 pub const MAX_PAGE: u32 = 500;
@@ -475,6 +475,54 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok(serde_json::from_str(&payload)?)
+    }
+
+    /// Resolves a decision the server did not apply. `keep_mine` records the
+    /// same action again on the server's current copy (a new decision with a new
+    /// id, which must be legal from that state); otherwise the server's state is
+    /// accepted and the local decision is dropped. Either way the journal keeps it.
+    pub async fn resolve(
+        &self,
+        id: DecisionId,
+        keep_mine: bool,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ReviewDecision>, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let row: Option<(String, String, String)> =
+            sqlx::query_as("SELECT entity_id, payload, delivery FROM outbox WHERE mutation_id = ?1")
+                .bind(id.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((entity_id, payload, delivery)) = row else {
+            return Err(StoreError::NotFound(format!("decision {id}")));
+        };
+        if delivery == "pending" {
+            return Err(StoreError::NotUndoable(
+                "the decision has not been answered by the server yet".into(),
+            ));
+        }
+        sqlx::query("DELETE FROM outbox WHERE mutation_id = ?1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let event = if keep_mine { "conflict_kept_mine" } else { "conflict_accepted_theirs" };
+        journal_review_event(&mut tx, now, actor, &entity_id, event, &id.to_string(), &payload).await?;
+        let again = if keep_mine {
+            let old: ReviewDecision = serde_json::from_str(&payload)?;
+            let new = NewDecision {
+                review_id: old.review_id,
+                action: old.action,
+                grounds: old.grounds,
+                decided_by: actor.to_owned(),
+                message: old.message,
+            };
+            Some(insert_decision(&mut tx, new, now).await?)
+        } else {
+            None
+        };
+        tx.commit().await?;
+        Ok(again)
     }
 
     /// The outbox in the order decisions were made.

@@ -18,6 +18,8 @@ pub enum FlagFilter {
     DeadlinePassed,
     /// At least one ARM filter hit.
     ArmHit,
+    /// A local decision the server did not apply (conflict or refusal).
+    NeedsAttention,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,6 +99,9 @@ pub(crate) fn push_where(b: &mut QueryBuilder<'_, Sqlite>, q: &ReviewQuery, now:
     }
     match q.flag {
         None | Some(FlagFilter::ArmHit) => {}
+        Some(FlagFilter::NeedsAttention) => {
+            b.push(" AND EXISTS (SELECT 1 FROM outbox o2 WHERE o2.entity_id = r.id AND o2.delivery <> 'pending')");
+        }
         Some(FlagFilter::ShopFlagged) => {
             b.push(" AND json_extract(r.flags, '$.shop_flag') IS NOT NULL");
         }

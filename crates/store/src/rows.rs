@@ -13,8 +13,9 @@ use crate::{parse_code, parse_id, StoreError};
 pub(crate) const OVERLAY_SELECT: &str = "
     SELECT r.*, s.name AS shop_name, s.country AS shop_country, s.languages AS shop_languages,
       s.industries AS shop_industries, s.arm_enabled AS shop_arm_enabled, s.employee_names AS shop_employees,
-      h.hits AS hits, h.rule_pack_version AS rule_pack_version
-    FROM reviews r JOIN shops s ON s.id = r.shop_id LEFT JOIN review_hits h ON h.review_id = r.id";
+      h.hits AS hits, h.rule_pack_version AS rule_pack_version,
+      o.delivery AS local_delivery, o.server_code AS local_server_code, o.server_message AS local_server_message
+    FROM reviews r LEFT JOIN outbox o ON o.mutation_id = r.local_decision JOIN shops s ON s.id = r.shop_id LEFT JOIN review_hits h ON h.review_id = r.id";
 
 /// Counting matches needs no joins.
 pub(crate) const OVERLAY_COUNT: &str = "SELECT COUNT(*) FROM reviews r";
@@ -35,6 +36,18 @@ pub struct ReviewView {
     pub hits: Vec<ArmHit>,
     /// The rule-pack version that scanned this text, if scanned.
     pub rule_pack_version: Option<String>,
+    /// How the server answered the newest local decision, when it did not apply
+    /// it: a conflict or a refusal the user must resolve.
+    pub attention: Option<Attention>,
+}
+
+/// A local decision the server did not apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attention {
+    /// Someone else changed the review first; the server's copy is the current one.
+    Conflict,
+    /// The server refused the decision for good.
+    Refused { code: String, message: String },
 }
 
 /// Fixed-width UTC timestamp, so text order equals time order.
@@ -105,5 +118,13 @@ pub(crate) fn review_view(row: &SqliteRow) -> Result<ReviewView, StoreError> {
         newest_local_decision,
         hits,
         rule_pack_version: row.try_get("rule_pack_version")?,
+        attention: match row.try_get::<Option<&str>, _>("local_delivery")? {
+            Some("conflict") => Some(Attention::Conflict),
+            Some("rejected") => Some(Attention::Refused {
+                code: row.try_get::<Option<String>, _>("local_server_code")?.unwrap_or_default(),
+                message: row.try_get::<Option<String>, _>("local_server_message")?.unwrap_or_default(),
+            }),
+            _ => None,
+        },
     })
 }

@@ -633,3 +633,41 @@ async fn a_feed_page_and_its_cursor_land_together() {
     assert!(store.apply_changes(&bad, "central", Utc::now()).await.is_err());
     assert_eq!(store.cursor("central").await.unwrap().as_deref(), Some("42"));
 }
+
+#[tokio::test]
+async fn conflicts_show_and_resolve_either_way() {
+    let (_dir, store, reviews) = seeded(60).await;
+    let pending: Vec<_> = reviews.iter().filter(|r| r.status == ReviewStatus::Pending).take(2).collect();
+    let a = store.record_decision(decide(pending[0], ReviewAction::Publish), Utc::now()).await.unwrap();
+    let b = store.record_decision(decide(pending[1], ReviewAction::Publish), Utc::now()).await.unwrap();
+    store.mark_conflict(a.id, "{}", Utc::now()).await.unwrap();
+    store.mark_rejected(b.id, "claimed_by_other", "Another moderator holds it", Utc::now()).await.unwrap();
+    assert_eq!(
+        store.get_review(pending[0].id).await.unwrap().attention,
+        Some(trustdesk_store::Attention::Conflict)
+    );
+    assert!(matches!(
+        store.get_review(pending[1].id).await.unwrap().attention,
+        Some(trustdesk_store::Attention::Refused { ref code, .. }) if code == "claimed_by_other"
+    ));
+    let flagged = store
+        .list_reviews(&ReviewQuery { flag: Some(FlagFilter::NeedsAttention), ..q() }, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(flagged.total, 2);
+
+    // Accept theirs: the local decision goes, the server copy shows.
+    assert_eq!(store.resolve(a.id, false, "mod-anna", Utc::now()).await.unwrap(), None);
+    let v = store.get_review(pending[0].id).await.unwrap();
+    assert_eq!((v.pending_decisions, v.attention.clone()), (0, None));
+    assert_eq!(store.journal_entries_for(&a.id.to_string(), "conflict_accepted_theirs").await.unwrap(), 1);
+
+    // Keep mine: a new decision with a new id goes out again.
+    let again = store.resolve(b.id, true, "mod-anna", Utc::now()).await.unwrap().unwrap();
+    assert_ne!(again.id, b.id);
+    assert_eq!(again.action, ReviewAction::Publish);
+    let pending_now = store.pending_outbox(10).await.unwrap();
+    assert_eq!(pending_now.iter().map(|e| e.decision.id).collect::<Vec<_>>(), vec![again.id]);
+    // Resolving twice is a clear error.
+    assert_eq!(store.resolve(b.id, true, "mod-anna", Utc::now()).await.unwrap_err().code(), "not_found");
+}

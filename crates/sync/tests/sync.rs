@@ -107,6 +107,22 @@ async fn two_workstations_deciding_the_same_review_end_in_a_visible_conflict() {
     assert_eq!((outbox[0].decision.id, outbox[0].delivery.as_str()), (mine.id, "conflict"));
     // It is not sent again until the user resolves it.
     assert_eq!(client_b.push(&store_b).await.unwrap(), Default::default());
+
+    // After a pull B sees both versions: the server's (published) and its own.
+    client_b.pull(&store_b).await.unwrap();
+    let both = store_b.get_review(v.review.id).await.unwrap();
+    assert_eq!(both.review.status, ReviewStatus::Published);
+    assert_eq!(both.effective_status, ReviewStatus::Rejected { reason: RejectionReason::SpamDuplicate });
+    assert_eq!(both.attention, Some(trustdesk_store::Attention::Conflict));
+    // Keeping mine is not possible from "published": a clear error, nothing lost.
+    let err = store_b.resolve(mine.id, true, "Dana", Utc::now()).await.unwrap_err();
+    assert_eq!(err.code(), "invalid_decision");
+    assert_eq!(store_b.outbox().await.unwrap().len(), 1);
+    // Accepting theirs settles it.
+    store_b.resolve(mine.id, false, "Dana", Utc::now()).await.unwrap();
+    let settled = store_b.get_review(v.review.id).await.unwrap();
+    assert_eq!((settled.effective_status, settled.attention), (ReviewStatus::Published, None));
+    assert!(store_b.outbox().await.unwrap().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

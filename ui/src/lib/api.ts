@@ -46,6 +46,8 @@ export const api = {
   decide: (request: DecideRequest) => call<ReviewRow>('decide_review', { request }),
   decideMany: (request: BulkDecideRequest) => call<BulkDecideResult>('decide_reviews', { request }),
   undo: (decisionId: string) => call<ReviewRow>('undo_decision', { decisionId }),
+  resolve: (decisionId: string, keepMine: boolean) =>
+    call<ReviewRow>('resolve_decision', { decisionId, keepMine }),
   reviewContext: (reviewId: string) => call<ReviewContext>('review_context', { reviewId }),
   evidenceMessage: (reviewId: string, deadline: string) =>
     call<string>('evidence_message', { reviewId, deadline }),

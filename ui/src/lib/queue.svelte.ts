@@ -168,6 +168,21 @@ export class Queue {
     }
   }
 
+  /** Keeps the local decision (decides again on the server's copy) or accepts
+   * the server's state. */
+  async resolve(keepMine: boolean) {
+    const row = this.current;
+    if (!row?.attention || !row.undoable_decision) return;
+    try {
+      this.#replace(await api.resolve(row.undoable_decision, keepMine));
+      this.notice = keepMine ? 'Kept your decision; it will be sent again' : "Accepted the server's state";
+      this.error = null;
+      void this.refreshCounts();
+    } catch (e) {
+      this.error = toIpcError(e);
+    }
+  }
+
   async undo() {
     const row = this.current;
     if (!row?.undoable_decision) {

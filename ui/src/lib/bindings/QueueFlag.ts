@@ -3,4 +3,4 @@
 /**
  * TypeScript mirror of [`FlagFilter`] (the store crate stays free of ts-rs).
  */
-export type QueueFlag = "shop_flagged" | "suspected_fake" | "evidence_received" | "deadline_passed" | "arm_hit";
+export type QueueFlag = "shop_flagged" | "suspected_fake" | "evidence_received" | "deadline_passed" | "arm_hit" | "needs_attention";
