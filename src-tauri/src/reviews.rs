@@ -11,7 +11,9 @@ use crate::dto::{
     ReviewPage, ReviewRow, ShopOption, StateCount, StoreInfo,
 };
 use crate::state::{AppState, Opened};
+use crate::sync::SyncState;
 use crate::IpcError;
+use std::sync::Arc;
 
 fn opened<'a>(state: &'a State<'_, Opened>) -> Result<&'a AppState, IpcError> {
     state.inner().as_ref().map_err(Clone::clone)
@@ -67,7 +69,11 @@ pub async fn queue_counts(state: State<'_, Opened>) -> Result<Vec<StateCount>, I
 
 /// Records a decision durably and returns the review as the user now sees it.
 #[tauri::command]
-pub async fn decide_review(state: State<'_, Opened>, request: DecideRequest) -> Result<ReviewRow, IpcError> {
+pub async fn decide_review(
+    state: State<'_, Opened>,
+    sync: State<'_, Arc<SyncState>>,
+    request: DecideRequest,
+) -> Result<ReviewRow, IpcError> {
     let s = opened(&state)?;
     let review_id: ReviewId = parse("review_id", &request.review_id)?;
     // Evidence arrives from the reviewer and deadlines expire by the clock: those
@@ -91,6 +97,7 @@ pub async fn decide_review(state: State<'_, Opened>, request: DecideRequest) -> 
             Utc::now(),
         )
         .await?;
+    sync.poke();
     Ok(s.store.get_review(review_id).await?.into())
 }
 
@@ -102,6 +109,7 @@ const MAX_BULK: usize = 500;
 #[tauri::command]
 pub async fn decide_reviews(
     state: State<'_, Opened>,
+    sync: State<'_, Arc<SyncState>>,
     request: BulkDecideRequest,
 ) -> Result<BulkDecideResult, IpcError> {
     let s = opened(&state)?;
@@ -127,6 +135,7 @@ pub async fn decide_reviews(
         })
         .collect();
     let results = s.store.record_decisions(batch, Utc::now()).await?;
+    sync.poke();
     let mut out = BulkDecideResult { updated: Vec::new(), failed: Vec::new() };
     for (id, r) in ids.into_iter().zip(results) {
         match r {
@@ -173,6 +182,7 @@ pub async fn evidence_message(
 #[tauri::command]
 pub async fn resolve_decision(
     state: State<'_, Opened>,
+    sync: State<'_, Arc<SyncState>>,
     decision_id: String,
     keep_mine: bool,
 ) -> Result<ReviewRow, IpcError> {
@@ -187,5 +197,6 @@ pub async fn resolve_decision(
         .map(|e| e.decision.review_id)
         .ok_or_else(|| IpcError::new("not_found", "that decision is no longer waiting"))?;
     s.store.resolve(id, keep_mine, &s.user, Utc::now()).await?;
+    sync.poke();
     Ok(s.store.get_review(review_id).await?.into())
 }

@@ -18,6 +18,9 @@ use crate::scan::{spawn_background_scan, QUEUE_CHANGED};
 use crate::state::Opened;
 use crate::IpcError;
 
+/// How long after a decision the loop waits for more before syncing.
+const DEBOUNCE: Duration = Duration::from_secs(2);
+
 /// What the status bar shows.
 #[derive(Debug, Clone, Default, Serialize, TS)]
 pub struct SyncStatus {
@@ -31,6 +34,8 @@ pub struct SyncStatus {
 
 pub struct SyncState {
     client: Option<Client>,
+    /// Poked after each local decision; the loop syncs shortly after.
+    decided: tokio::sync::Notify,
     status: Mutex<SyncStatus>,
     /// One sync at a time.
     running: Mutex<()>,
@@ -49,7 +54,17 @@ impl SyncState {
             _ => None,
         };
         let status = SyncStatus { configured: client.is_some(), ..SyncStatus::default() };
-        Arc::new(SyncState { client, status: Mutex::new(status), running: Mutex::new(()) })
+        Arc::new(SyncState {
+            client,
+            decided: tokio::sync::Notify::new(),
+            status: Mutex::new(status),
+            running: Mutex::new(()),
+        })
+    }
+
+    /// A decision was recorded: sync soon (debounced by the loop).
+    pub fn poke(&self) {
+        self.decided.notify_one();
     }
 
     /// Push then pull; rescans new texts and tells the UI. Errors are kept in the
@@ -88,7 +103,8 @@ impl SyncState {
     }
 }
 
-/// Syncs at start and then every `period`, while the app runs.
+/// Syncs at start, then every `period`, and shortly after decisions (a burst of
+/// decisions within the debounce window goes out in one sync).
 pub fn spawn_periodic(app: AppHandle, store: Store, sync: Arc<SyncState>, period: Duration) {
     if sync.client.is_none() {
         return;
@@ -96,7 +112,10 @@ pub fn spawn_periodic(app: AppHandle, store: Store, sync: Arc<SyncState>, period
     tauri::async_runtime::spawn(async move {
         loop {
             let _ = sync.run(&app, &store).await;
-            tokio::time::sleep(period).await;
+            tokio::select! {
+                _ = tokio::time::sleep(period) => {}
+                _ = sync.decided.notified() => tokio::time::sleep(DEBOUNCE).await,
+            }
         }
     });
 }

@@ -125,3 +125,20 @@ test('a conflict is shown with both versions and resolved by the user', async ()
   const status = await browser.$(`[data-review-id="${id}"] [data-testid="review-status"]`).getText();
   assert.equal(status.trim(), 'Published');
 });
+
+test('decisions go out by themselves shortly after they are made', async () => {
+  await browser.$('select[aria-label="Signal"]').selectByAttribute('value', '');
+  await browser.$('[data-testid="tab-pending"]').click();
+  await browser.waitUntil(async () => (await browser.$('[data-testid="range"]').getText()).startsWith('1 of'), {
+    timeout: 5000,
+  });
+  const id = await browser.execute(() =>
+    document.querySelector('[role="option"][aria-selected="true"]')?.getAttribute('data-review-id'),
+  );
+  await browser.keys('p');
+  await browser.waitUntil(async () => (await serverReview(id))?.status?.state === 'published', {
+    timeout: 15000,
+    interval: 500,
+    timeoutMsg: 'the decision did not reach the server without pressing Sync now',
+  });
+});
