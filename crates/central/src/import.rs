@@ -126,7 +126,7 @@ pub async fn import_csv(db: &Db, shop: ShopId, text: &str, scanner: &dyn Scanner
         .into_iter()
         .map(|inc| {
             let categories =
-                scanner.scan(&shop_value, &inc.review).iter().map(|c| category_name(*c)).collect();
+                scanner.scan(&shop_value, &inc.review).iter().map(|c| c.code().to_owned()).collect();
             NewEntity { entity: Entity::Review(inc.review), categories }
         })
         .collect();
@@ -134,10 +134,6 @@ pub async fn import_csv(db: &Db, shop: ShopId, text: &str, scanner: &dyn Scanner
     entities::insert_all(&mut tx, &items).await?;
     tx.commit().await?;
     Ok(items.len())
-}
-
-pub fn category_name(c: trustdesk_domain::ArmCategory) -> String {
-    serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 #[cfg(test)]

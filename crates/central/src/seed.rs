@@ -18,7 +18,6 @@ use trustdesk_store::demo::{self, Rng};
 
 use crate::db::Db;
 use crate::entities::{self, NewEntity};
-use crate::import::category_name;
 use crate::ingest::{self, Incoming};
 
 #[derive(Debug, Clone, Copy)]
@@ -167,7 +166,7 @@ fn reviews(rng: &mut Rng, seed: u64, n: usize, shops: &[Shop], now: DateTime<Utc
             let name = shop.employee_names.first().map_or("Mia Weber", String::as_str);
             review.text.push(' ');
             review.text.push_str(&arm_sentence(cat, review.language.as_str()).replace("{name}", name));
-            found.push(category_name(cat));
+            found.push(cat.code().to_owned());
         }
         if rng.below(60) == 0 {
             review.order_reference.clear();

@@ -47,6 +47,26 @@ impl ArmCategory {
         }
     }
 
+    /// Wire code, identical to the serde name ("personal_data").
+    pub fn code(self) -> &'static str {
+        match self {
+            ArmCategory::Insult => "insult",
+            ArmCategory::PersonalData => "personal_data",
+            ArmCategory::BankDetails => "bank_details",
+            ArmCategory::InsuranceNumber => "insurance_number",
+            ArmCategory::ProductReference => "product_reference",
+            ArmCategory::TobaccoUse => "tobacco_use",
+            ArmCategory::DrugEffect => "drug_effect",
+            ArmCategory::BeforeAfter => "before_after",
+            ArmCategory::ModeOfAction => "mode_of_action",
+            ArmCategory::AlcoholAdvertising => "alcohol_advertising",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<ArmCategory> {
+        ArmCategory::ALL.into_iter().find(|c| c.code() == code)
+    }
+
     pub const ALL: [ArmCategory; 10] = [
         ArmCategory::Insult,
         ArmCategory::PersonalData,
@@ -341,8 +361,10 @@ mod tests {
             assert_eq!(RejectionReason::from(c).arm_category(), Some(c));
         }
         assert_eq!(RejectionReason::SpamDuplicate.arm_category(), None);
-        // Codes match between the category and its reason.
+        // Codes match between the category, its serde name and its reason.
         for c in ArmCategory::ALL {
+            assert_eq!(serde_json::to_string(&c).unwrap(), format!("\"{}\"", c.code()));
+            assert_eq!(ArmCategory::from_code(c.code()), Some(c));
             assert_eq!(
                 serde_json::to_string(&c).unwrap(),
                 serde_json::to_string(&RejectionReason::from(c)).unwrap()

@@ -29,7 +29,8 @@
 //! - [`ScanInput`] {text, language, industries, customer_name, employee_names},
 //!   [`ScanResult`] {publishable, hits}, [`Hit`] {category, rule, start, end,
 //!   start_utf16, end_utf16, text, explanation}.
-//! - [`Category`] (snake_case codes), [`Industry`] (wire names), [`categories_for`].
+//! - [`Category`] and [`Industry`] are the domain's `ArmCategory` and `Industry`
+//!   (snake_case / wire codes); [`categories_for`] applies seed 003 per industry.
 //! - [`Validator`] trait and [`validator_by_name`]; [`normalize::normalize`] with
 //!   its offset map; [`eval`] for corpus precision/recall; [`detect_language`].
 //!
@@ -50,111 +51,17 @@ pub use validators::{validator_by_name, Validator};
 
 use serde::{Deserialize, Serialize};
 
-/// Closed set of ARM content categories (seed 003).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Category {
-    Insult,
-    PersonalData,
-    BankDetails,
-    InsuranceNumber,
-    ProductReference,
-    TobaccoUse,
-    DrugEffect,
-    BeforeAfter,
-    ModeOfAction,
-    AlcoholAdvertising,
-}
+/// The ARM categories and shop industries are the domain's own types, so every
+/// crate agrees on the closed sets and their wire codes.
+pub use trustdesk_domain::{ArmCategory as Category, Industry};
 
-impl Category {
-    pub const ALL: [Category; 10] = [
-        Category::Insult,
-        Category::PersonalData,
-        Category::BankDetails,
-        Category::InsuranceNumber,
-        Category::ProductReference,
-        Category::TobaccoUse,
-        Category::DrugEffect,
-        Category::BeforeAfter,
-        Category::ModeOfAction,
-        Category::AlcoholAdvertising,
-    ];
-
-    /// Wire code, identical to the serde name.
-    pub fn code(self) -> &'static str {
-        match self {
-            Category::Insult => "insult",
-            Category::PersonalData => "personal_data",
-            Category::BankDetails => "bank_details",
-            Category::InsuranceNumber => "insurance_number",
-            Category::ProductReference => "product_reference",
-            Category::TobaccoUse => "tobacco_use",
-            Category::DrugEffect => "drug_effect",
-            Category::BeforeAfter => "before_after",
-            Category::ModeOfAction => "mode_of_action",
-            Category::AlcoholAdvertising => "alcohol_advertising",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Category> {
-        Category::ALL.into_iter().find(|c| c.code() == code)
-    }
-
-    fn bit(self) -> u16 {
-        1 << (self as u16)
-    }
-}
-
-/// Shop industries as configured in the shop profile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Industry {
-    #[serde(rename = "general")]
-    General,
-    #[serde(rename = "insurance")]
-    Insurance,
-    #[serde(rename = "e-cigarettes")]
-    ECigarettes,
-    #[serde(rename = "medicinal")]
-    Medicinal,
-    #[serde(rename = "supplements")]
-    Supplements,
-    #[serde(rename = "alcohol")]
-    Alcohol,
-}
-
-impl Industry {
-    pub const ALL: [Industry; 6] = [
-        Industry::General,
-        Industry::Insurance,
-        Industry::ECigarettes,
-        Industry::Medicinal,
-        Industry::Supplements,
-        Industry::Alcohol,
-    ];
-
-    /// Categories the seed lists for this industry ("General" ones apply to every shop).
-    pub fn categories(self) -> &'static [Category] {
-        use Category::*;
-        match self {
-            Industry::General => &[Insult, PersonalData],
-            Industry::Insurance => &[BankDetails, InsuranceNumber],
-            Industry::ECigarettes => &[ProductReference, TobaccoUse],
-            Industry::Medicinal => &[DrugEffect, BeforeAfter, ProductReference],
-            Industry::Supplements => &[ModeOfAction, BeforeAfter],
-            Industry::Alcohol => &[AlcoholAdvertising],
-        }
-    }
-}
-
-/// The categories that apply to a shop: General plus those of each industry.
+/// The categories that apply to a shop: General plus those of each industry,
+/// in the order of [`Category::ALL`].
 pub fn categories_for(industries: &[Industry]) -> Vec<Category> {
-    let mut mask = 0u16;
-    for ind in std::iter::once(&Industry::General).chain(industries) {
-        for c in ind.categories() {
-            mask |= c.bit();
-        }
-    }
-    Category::ALL.into_iter().filter(|c| mask & c.bit() != 0).collect()
+    Category::ALL
+        .into_iter()
+        .filter(|c| std::iter::once(&Industry::General).chain(industries).any(|i| c.applies_to(*i)))
+        .collect()
 }
 
 fn default_industries() -> Vec<Industry> {

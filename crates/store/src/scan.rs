@@ -2,8 +2,8 @@
 //! of the store; this is the one place that maps between the two.
 
 use trustdesk_domain::arm::ArmHit;
-use trustdesk_domain::{ArmCategory, Review, Shop};
-use trustdesk_filters::{Engine, Hit, Industry, RulePacks, ScanInput};
+use trustdesk_domain::{Review, Shop};
+use trustdesk_filters::{Engine, Hit, RulePacks, ScanInput};
 
 use crate::ReviewView;
 
@@ -33,15 +33,10 @@ pub fn scan_text(engine: &Engine, review: &Review, shop: &Shop) -> Vec<ArmHit> {
     if !shop.arm_enabled {
         return Vec::new();
     }
-    let industries = shop
-        .effective_industries()
-        .into_iter()
-        .filter_map(|i| serde_json::to_value(i).ok().and_then(|v| serde_json::from_value::<Industry>(v).ok()))
-        .collect();
     let input = ScanInput {
         text: review.text.clone(),
         language: Some(review.language.to_string()),
-        industries,
+        industries: shop.effective_industries(),
         customer_name: None,
         employee_names: shop.employee_names.clone(),
     };
@@ -49,10 +44,8 @@ pub fn scan_text(engine: &Engine, review: &Review, shop: &Shop) -> Vec<ArmHit> {
 }
 
 fn to_domain(h: Hit) -> Option<ArmHit> {
-    let category: ArmCategory =
-        serde_json::from_value(serde_json::Value::String(h.category.code().into())).ok()?;
     Some(ArmHit {
-        category,
+        category: h.category,
         rule: h.rule,
         start: u32::try_from(h.start).ok()?,
         end: u32::try_from(h.end).ok()?,
@@ -66,32 +59,22 @@ fn to_domain(h: Hit) -> Option<ArmHit> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use trustdesk_filters::Category;
 
     #[test]
-    fn every_filter_category_maps_to_a_domain_category() {
-        for c in Category::ALL {
-            let hit = Hit {
-                category: c,
-                rule: "x".into(),
-                start: 0,
-                end: 1,
-                start_utf16: 0,
-                end_utf16: 1,
-                text: "a".into(),
-                explanation: "b".into(),
-            };
-            let d = to_domain(hit).unwrap_or_else(|| panic!("{c:?} has no domain category"));
-            assert_eq!(serde_json::to_string(&d.category).unwrap(), format!("\"{}\"", c.code()));
-        }
-    }
-
-    #[test]
-    fn every_domain_industry_maps_to_a_filter_industry() {
-        for i in trustdesk_domain::Industry::ALL {
-            let v = serde_json::to_value(i).unwrap();
-            assert!(serde_json::from_value::<Industry>(v).is_ok(), "{i:?}");
-        }
+    fn hits_keep_their_spans_and_category() {
+        let hit = Hit {
+            category: trustdesk_domain::ArmCategory::BankDetails,
+            rule: "de.bank.1".into(),
+            start: 3,
+            end: 25,
+            start_utf16: 2,
+            end_utf16: 24,
+            text: "DE89 3704 0044 0532 0130 00".into(),
+            explanation: "IBAN".into(),
+        };
+        let d = to_domain(hit).unwrap();
+        assert_eq!((d.start, d.end, d.start_utf16, d.end_utf16), (3, 25, 2, 24));
+        assert_eq!(d.category, trustdesk_domain::ArmCategory::BankDetails);
     }
 
     #[test]
