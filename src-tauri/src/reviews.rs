@@ -188,15 +188,7 @@ pub async fn resolve_decision(
 ) -> Result<ReviewRow, IpcError> {
     let s = opened(&state)?;
     let id: DecisionId = parse("decision_id", &decision_id)?;
-    let review_id = s
-        .store
-        .outbox()
-        .await?
-        .into_iter()
-        .find(|e| e.decision.id == id)
-        .map(|e| e.decision.review_id)
-        .ok_or_else(|| IpcError::new("not_found", "that decision is no longer waiting"))?;
-    s.store.resolve(id, keep_mine, &s.user, Utc::now()).await?;
+    let (review_id, _) = s.store.resolve(id, keep_mine, &s.user, Utc::now()).await?;
     sync.poke();
     Ok(s.store.get_review(review_id).await?.into())
 }

@@ -75,7 +75,7 @@ impl SyncState {
         };
         let _one = self.running.lock().await;
         let result = client.sync(store).await;
-        let pending = store.pending_outbox(u32::MAX).await.map(|v| v.len() as u32).unwrap_or(0);
+        let pending = store.pending_count().await.map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX));
         let mut status = self.status.lock().await;
         status.pending_decisions = pending;
         match result {

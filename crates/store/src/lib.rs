@@ -487,7 +487,7 @@ impl Store {
         keep_mine: bool,
         actor: &str,
         now: DateTime<Utc>,
-    ) -> Result<Option<ReviewDecision>, StoreError> {
+    ) -> Result<(ReviewId, Option<ReviewDecision>), StoreError> {
         let mut tx = self.writer.begin().await?;
         let row: Option<(String, String, String)> =
             sqlx::query_as("SELECT entity_id, payload, delivery FROM outbox WHERE mutation_id = ?1")
@@ -508,8 +508,8 @@ impl Store {
             .await?;
         let event = if keep_mine { "conflict_kept_mine" } else { "conflict_accepted_theirs" };
         journal_review_event(&mut tx, now, actor, &entity_id, event, &id.to_string(), &payload).await?;
+        let old: ReviewDecision = serde_json::from_str(&payload)?;
         let again = if keep_mine {
-            let old: ReviewDecision = serde_json::from_str(&payload)?;
             let new = NewDecision {
                 review_id: old.review_id,
                 action: old.action,
@@ -522,12 +522,20 @@ impl Store {
             None
         };
         tx.commit().await?;
-        Ok(again)
+        Ok((old.review_id, again))
     }
 
     /// The outbox in the order decisions were made.
     pub async fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {
         self.outbox_where("1 = 1", i64::MAX).await
+    }
+
+    /// How many decisions wait for delivery.
+    pub async fn pending_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE delivery = 'pending'")
+            .fetch_one(&self.reader)
+            .await?;
+        Ok(n as u64)
     }
 
     /// The next `limit` decisions waiting for delivery, oldest first.

@@ -657,15 +657,18 @@ async fn conflicts_show_and_resolve_either_way() {
     assert_eq!(flagged.total, 2);
 
     // Accept theirs: the local decision goes, the server copy shows.
-    assert_eq!(store.resolve(a.id, false, "mod-anna", Utc::now()).await.unwrap(), None);
+    assert_eq!(store.resolve(a.id, false, "mod-anna", Utc::now()).await.unwrap(), (pending[0].id, None));
     let v = store.get_review(pending[0].id).await.unwrap();
     assert_eq!((v.pending_decisions, v.attention.clone()), (0, None));
     assert_eq!(store.journal_entries_for(&a.id.to_string(), "conflict_accepted_theirs").await.unwrap(), 1);
 
     // Keep mine: a new decision with a new id goes out again.
-    let again = store.resolve(b.id, true, "mod-anna", Utc::now()).await.unwrap().unwrap();
+    let (review, again) = store.resolve(b.id, true, "mod-anna", Utc::now()).await.unwrap();
+    assert_eq!(review, pending[1].id);
+    let again = again.unwrap();
     assert_ne!(again.id, b.id);
     assert_eq!(again.action, ReviewAction::Publish);
+    assert_eq!(store.pending_count().await.unwrap(), 1);
     let pending_now = store.pending_outbox(10).await.unwrap();
     assert_eq!(pending_now.iter().map(|e| e.decision.id).collect::<Vec<_>>(), vec![again.id]);
     // Resolving twice is a clear error.

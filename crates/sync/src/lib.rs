@@ -125,8 +125,8 @@ impl Client {
     /// Pulls every change since the stored cursor.
     pub async fn pull(&self, store: &Store) -> Result<PullReport, SyncError> {
         let mut report = PullReport::default();
+        let mut since = store.cursor(FEED).await?.unwrap_or_else(|| "0".into());
         loop {
-            let since = store.cursor(FEED).await?.unwrap_or_else(|| "0".into());
             let resp = self
                 .http
                 .get(format!("{}/v1/changes?since={}&limit={PAGE_SIZE}", self.base, cursor_param(&since)?))
@@ -156,6 +156,7 @@ impl Client {
             if !page.has_more || page.next_cursor == since {
                 return Ok(report);
             }
+            since = page.next_cursor;
         }
     }
 
