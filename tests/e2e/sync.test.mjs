@@ -119,6 +119,7 @@ test('a conflict is shown with both versions and resolved by the user', async ()
   const box = browser.$('[data-testid="attention"]');
   await box.waitForExist({ timeout: 5000 });
   assert.match(await box.getText(), /Server: Published\. Yours: Rejected/);
+  assert.equal(await browser.$('[data-testid="undo"]').isEnabled(), false, 'a conflict is resolved, not undone');
   await screenshot(browser, 'conflict');
   await browser.$('[data-testid="accept-theirs"]').click();
   await tag.waitForExist({ reverse: true, timeout: 5000 });
