@@ -2,7 +2,7 @@
 // Environment (set by `cargo xtask test`): TRUSTDESK_APP (binary), TRUSTDESK_DATA_DIR
 // (seeded store; reaches the app through tauri-driver and WebKitWebDriver).
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, openSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { remote } from 'webdriverio';
@@ -31,7 +31,13 @@ function waitForPort(port, timeoutMs) {
 export async function startApp() {
   const application = process.env.TRUSTDESK_APP;
   if (!application) throw new Error('TRUSTDESK_APP is not set; run through `cargo xtask test`');
-  const driver = spawn('tauri-driver', ['--port', String(PORT)], { stdio: ['ignore', 'inherit', 'inherit'] });
+  // Its own process group, so stop() can end the driver, WebKitWebDriver and the
+  // app together; output to a file, so no process that outlives a test holds
+  // the test runner's pipes open.
+  const outDir = process.env.TRUSTDESK_E2E_OUT ?? '.';
+  mkdirSync(outDir, { recursive: true });
+  const log = openSync(path.join(outDir, 'tauri-driver.log'), 'a');
+  const driver = spawn('tauri-driver', ['--port', String(PORT)], { stdio: ['ignore', log, log], detached: true });
   await waitForPort(PORT, 15000);
   const browser = await remote({
     hostname: '127.0.0.1',
@@ -45,7 +51,11 @@ export async function startApp() {
       try {
         await browser.deleteSession();
       } finally {
-        driver.kill();
+        try {
+          process.kill(-driver.pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
       }
     },
   };

@@ -219,9 +219,13 @@ fn e2e() -> Result<()> {
         &["--shops", "5", "--reviews", "150", "--audits", "0", "--disputes", "0"],
         "moderator",
     )?;
-    let mut cmd = Command::new("xvfb-run");
+    // A hung window must fail the run, not stall CI.
+    let mut cmd = Command::new("timeout");
     cmd.current_dir(root().join("tests/e2e"))
         .args([
+            "--kill-after=10",
+            "600",
+            "xvfb-run",
             "-a",
             "-s",
             "-screen 0 1280x800x24 -nolisten tcp",
