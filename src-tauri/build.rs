@@ -15,6 +15,9 @@ fn main() {
             "resolve_decision",
             "sync_now",
             "sync_status",
+            "session_info",
+            "sign_in",
+            "sign_out",
         ]),
     ))
     .expect("tauri build script");

@@ -18,7 +18,7 @@ pub struct StoreInfo {
     pub path: String,
     #[ts(type = "number")]
     pub review_count: u64,
-    /// Who local decisions are recorded as (until sign-in arrives with sync).
+    /// Who local decisions are recorded as: the signed-in user, else `local:<OS user>`.
     pub user: String,
 }
 
@@ -241,6 +241,7 @@ mod bindings {
         BulkDecideRequest::export_all_to(dir).unwrap();
         BulkDecideResult::export_all_to(dir).unwrap();
         crate::sync::SyncStatus::export_all_to(dir).unwrap();
+        crate::sync::SessionInfo::export_all_to(dir).unwrap();
         IpcError::export_all_to(dir).unwrap();
     }
 

@@ -31,21 +31,25 @@ pub fn run() {
                 None => app.path().app_data_dir()?,
             };
             let opened = tauri::async_runtime::block_on(state::AppState::open(&dir));
-            let sync_state = sync::SyncState::from_env();
             match &opened {
                 Ok(s) => {
+                    tauri::async_runtime::block_on(sync::sign_in_from_env(&s.store));
+                    let sync_state = tauri::async_runtime::block_on(sync::SyncState::restore(&s.store));
                     scan::spawn_background_scan(app.handle().clone(), s.store.clone());
-                    sync::spawn_periodic(
+                    sync::spawn_loop(
                         app.handle().clone(),
                         s.store.clone(),
                         sync_state.clone(),
                         std::time::Duration::from_secs(60),
                     );
+                    app.manage(sync_state);
                 }
-                Err(e) => tracing::error!(code = %e.code, "cannot open the local store: {}", e.message),
+                Err(e) => {
+                    tracing::error!(code = %e.code, "cannot open the local store: {}", e.message);
+                    app.manage(sync::SyncState::detached());
+                }
             }
             app.manage(opened);
-            app.manage(sync_state);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -60,7 +64,10 @@ pub fn run() {
             reviews::evidence_message,
             reviews::resolve_decision,
             sync::sync_now,
-            sync::sync_status
+            sync::sync_status,
+            sync::session_info,
+            sync::sign_in,
+            sync::sign_out
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Trustdesk application");

@@ -5,6 +5,7 @@ use tauri::State;
 use trustdesk_domain::decision::Grounds;
 use trustdesk_domain::{templates, DecisionId, ReviewAction, ReviewId};
 use trustdesk_store::{NewDecision, ReviewQuery};
+use trustdesk_sync::workstation;
 
 use crate::dto::{
     BulkDecideRequest, BulkDecideResult, BulkFailure, DecideRequest, ReviewContext, ReviewListQuery,
@@ -29,7 +30,7 @@ pub async fn store_info(state: State<'_, Opened>) -> Result<StoreInfo, IpcError>
     Ok(StoreInfo {
         path: s.store.path().display().to_string(),
         review_count: s.store.review_count().await?,
-        user: s.user.clone(),
+        user: s.user().await?,
     })
 }
 
@@ -76,27 +77,14 @@ pub async fn decide_review(
 ) -> Result<ReviewRow, IpcError> {
     let s = opened(&state)?;
     let review_id: ReviewId = parse("review_id", &request.review_id)?;
-    // Evidence arrives from the reviewer and deadlines expire by the clock: those
-    // transitions come from the server, never from a moderator's key press.
-    if matches!(request.action, ReviewAction::ReceiveEvidence | ReviewAction::ExpireDeadline) {
-        return Err(IpcError::new(
-            "bad_request",
-            format!("{} is not a moderator's decision", request.action.name()),
-        ));
-    }
-    let grounds = Grounds { facts: request.facts.unwrap_or_default(), ..Grounds::default() };
-    s.store
-        .record_decision(
-            NewDecision {
-                review_id,
-                action: request.action,
-                grounds,
-                decided_by: s.user.clone(),
-                message: request.message,
-            },
-            Utc::now(),
-        )
-        .await?;
+    let decision = workstation::moderator_decision(
+        review_id,
+        request.action,
+        request.facts,
+        request.message,
+        s.user().await?,
+    )?;
+    workstation::decide(&s.store, decision).await?;
     sync.poke();
     Ok(s.store.get_review(review_id).await?.into())
 }
@@ -124,13 +112,14 @@ pub async fn decide_reviews(
         .iter()
         .map(|id| parse::<ReviewId>("review_id", id))
         .collect::<Result<Vec<_>, _>>()?;
+    let user = s.user().await?;
     let batch = ids
         .iter()
         .map(|id| NewDecision {
             review_id: *id,
             action: request.action,
             grounds: Grounds::default(),
-            decided_by: s.user.clone(),
+            decided_by: user.clone(),
             message: None,
         })
         .collect();
@@ -150,7 +139,7 @@ pub async fn decide_reviews(
 pub async fn undo_decision(state: State<'_, Opened>, decision_id: String) -> Result<ReviewRow, IpcError> {
     let s = opened(&state)?;
     let id: DecisionId = parse("decision_id", &decision_id)?;
-    let d = s.store.undo_decision(id, &s.user, Utc::now()).await?;
+    let d = s.store.undo_decision(id, &s.user().await?, Utc::now()).await?;
     Ok(s.store.get_review(d.review_id).await?.into())
 }
 
@@ -188,7 +177,7 @@ pub async fn resolve_decision(
 ) -> Result<ReviewRow, IpcError> {
     let s = opened(&state)?;
     let id: DecisionId = parse("decision_id", &decision_id)?;
-    let (review_id, _) = s.store.resolve(id, keep_mine, &s.user, Utc::now()).await?;
+    let (review_id, _) = s.store.resolve(id, keep_mine, &s.user().await?, Utc::now()).await?;
     sync.poke();
     Ok(s.store.get_review(review_id).await?.into())
 }

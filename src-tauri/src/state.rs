@@ -9,18 +9,19 @@ pub const STORE_FILE: &str = "trustdesk.db";
 
 pub struct AppState {
     pub store: Store,
-    /// Who decisions are recorded as. Until sign-in (issue 5) this is the OS
-    /// user, marked as local.
-    pub user: String,
 }
 
 impl AppState {
     pub async fn open(data_dir: &Path) -> Result<AppState, IpcError> {
         let store = Store::open(&data_dir.join(STORE_FILE)).await?;
         tracing::info!(path = %store.path().display(), "local store open");
-        let os_user =
-            std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
-        Ok(AppState { store, user: format!("local:{os_user}") })
+        Ok(AppState { store })
+    }
+
+    /// Who decisions are recorded as: the signed-in user, else the OS user
+    /// marked as local.
+    pub async fn user(&self) -> Result<String, IpcError> {
+        Ok(trustdesk_sync::workstation::decider(&self.store).await?)
     }
 }
 

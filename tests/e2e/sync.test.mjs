@@ -1,5 +1,6 @@
-// The app against a real central service on loopback: it syncs on start into an
-// empty local store, and a decision made in the window reaches the server.
+// The app against a real central service on loopback: first run shows the
+// sign-in screen (the token goes to the real Secret Service), it then syncs into
+// an empty local store, and a decision made in the window reaches the server.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { screenshot, startApp } from './harness.mjs';
@@ -62,8 +63,8 @@ before(async () => {
   assert.ok(server && token, 'run through `cargo xtask test`, which starts the central service');
   // This file's app gets its own empty store and the server to sync with.
   process.env.TRUSTDESK_DATA_DIR = process.env.TRUSTDESK_E2E_SYNC_DATA_DIR;
-  process.env.TRUSTDESK_SERVER = server;
-  process.env.TRUSTDESK_TOKEN = token;
+  delete process.env.TRUSTDESK_SERVER;
+  delete process.env.TRUSTDESK_TOKEN;
   app = await startApp();
   browser = app.browser;
 });
@@ -72,7 +73,24 @@ after(async () => {
   await app?.stop();
 });
 
-test('an empty workstation fills its queue from the server on start', async () => {
+test('first run asks for the server and token, refusing a wrong token clearly', async () => {
+  const form = browser.$('[data-testid="sign-in"]');
+  await form.waitForExist({ timeout: 20000, timeoutMsg: 'no sign-in screen on first run' });
+  await browser.$('[data-testid="sign-in-server"]').setValue(server);
+  await browser.$('[data-testid="sign-in-token"]').setValue('tdc_wrong');
+  await browser.keys('Enter');
+  const error = browser.$('[data-testid="sign-in-error"]');
+  await error.waitForExist({ timeout: 10000 });
+  assert.match(await error.getText(), /did not accept this token/);
+  await screenshot(browser, 'sign-in');
+  const tokenBox = browser.$('[data-testid="sign-in-token"]');
+  await tokenBox.clearValue();
+  await tokenBox.setValue(token);
+  await browser.keys('Enter');
+  await form.waitForExist({ reverse: true, timeout: 10000, timeoutMsg: 'sign-in did not complete' });
+});
+
+test('an empty workstation fills its queue from the server after sign-in', async () => {
   await browser.waitUntil(async () => (await browser.$$('[data-testid="review-row"]')).length > 0, {
     timeout: 20000,
     timeoutMsg: 'nothing arrived from the server',

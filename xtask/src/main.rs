@@ -22,9 +22,9 @@ fn main() -> Result<()> {
         "demo" => demo(),
         "seed-local" => seed::seed_local(rest).map(|_| ()),
         "build-app" => build_app(),
-        "bindings" => {
-            run(cargo().args(["test", "-p", "trustdesk", "--lib", "bindings"]).env("UPDATE_BINDINGS", "1"))
-        }
+        "bindings" => run(cargo()
+            .args(["test", "-p", "trustdesk-app", "--lib", "bindings"])
+            .env("UPDATE_BINDINGS", "1")),
         "bench" => bench(rest),
         "filter-eval" => filter_eval(),
         "schemathesis" => schemathesis(),
@@ -90,14 +90,14 @@ fn step(name: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {
 /// Path of the debug app binary with the UI embedded.
 pub fn app_binary() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
-    target.join("debug").join(if cfg!(windows) { "trustdesk.exe" } else { "trustdesk" })
+    target.join("debug").join(if cfg!(windows) { "trustdesk-app.exe" } else { "trustdesk-app" })
 }
 
 fn build_app() -> Result<()> {
     run(npm("ui").arg("run").arg("build"))?;
     // A debug build with the UI embedded: much faster to build than release and
     // enough for the demo and the end-to-end tests.
-    run(cargo().args(["build", "-p", "trustdesk", "--features", "custom-protocol"]))
+    run(cargo().args(["build", "-p", "trustdesk-app", "--features", "custom-protocol"]))
 }
 
 fn test() -> Result<()> {
@@ -231,9 +231,12 @@ fn e2e() -> Result<()> {
             "-screen 0 1280x800x24 -nolisten tcp",
             "dbus-run-session",
             "--",
-            "node",
-            "--test",
-            "--test-concurrency=1",
+            "sh",
+            "-c",
+            // The app keeps its token in the Secret Service: a login keyring,
+            // created and unlocked in this private session.
+            "eval \"$(printf e2e | gnome-keyring-daemon --unlock --components=secrets)\" >/dev/null; \
+             exec node --test --test-concurrency=1",
         ])
         .env("HOME", &home)
         .env("XDG_DATA_HOME", home.join(".local/share"))
@@ -266,7 +269,10 @@ fn demo() -> Result<()> {
     let mut app = if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
         eprintln!("no display found: starting the app under xvfb-run (set DISPLAY to see it)");
         let mut x = Command::new("xvfb-run");
-        x.args(["-a", "dbus-run-session", "--"]).arg(app_binary());
+        // A private session bus with an unlocked keyring for the app's token.
+        x.args(["-a", "dbus-run-session", "--", "sh", "-c"])
+            .arg("eval \"$(printf demo | gnome-keyring-daemon --unlock --components=secrets)\" >/dev/null; exec \"$0\"")
+            .arg(app_binary());
         x
     } else {
         Command::new(app_binary())

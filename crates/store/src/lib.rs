@@ -13,6 +13,7 @@ mod error;
 mod query;
 mod rows;
 pub mod scan;
+mod session;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -32,6 +33,7 @@ use trustdesk_domain::{
 pub use error::StoreError;
 pub use query::{fts_query, FlagFilter, ReviewQuery, Sort};
 pub use rows::{Attention, ReviewView};
+pub use session::Session;
 
 /// Largest page a caller may ask for; bulk data is paged, never sent whole.
 pub const MAX_PAGE: u32 = 500;

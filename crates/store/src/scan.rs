@@ -56,6 +56,26 @@ fn to_domain(h: Hit) -> Option<ArmHit> {
     })
 }
 
+/// The built-in rule packs, compiled once per process, with their version.
+fn builtin() -> Result<&'static (Engine, String), crate::StoreError> {
+    static BUILTIN: std::sync::OnceLock<Result<(Engine, String), String>> = std::sync::OnceLock::new();
+    BUILTIN
+        .get_or_init(|| {
+            let packs = RulePacks::builtin();
+            let engine = Engine::compile(&packs).map_err(|e| e.to_string())?;
+            Ok((engine, pack_set_version(&packs)))
+        })
+        .as_ref()
+        .map_err(|e| crate::StoreError::Corrupt(format!("the built-in rule packs do not compile: {e}")))
+}
+
+/// Scans every review not yet scanned with the current built-in packs; returns
+/// how many were scanned. Shared by the app's background scan and the CLI.
+pub async fn scan_pending(store: &crate::Store) -> Result<usize, crate::StoreError> {
+    let (engine, version) = builtin()?;
+    store.scan_unscanned(version, |v| scan_review(engine, v)).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

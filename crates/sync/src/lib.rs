@@ -6,6 +6,11 @@
 //! id), and nothing leaves the outbox unless the server applied it; conflicts and
 //! refusals stay visible for the user.
 
+pub mod backoff;
+pub mod credentials;
+pub mod workstation;
+
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -34,6 +39,14 @@ pub enum SyncError {
     Protocol(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("the OS keyring failed: {0}")]
+    Keyring(String),
+    #[error("not signed in")]
+    SignedOut,
+    #[error("{0}")]
+    Refused(String),
+    #[error("cannot use the CA file {}: {reason}", .path.display())]
+    CaFile { path: PathBuf, reason: String },
 }
 
 impl SyncError {
@@ -45,6 +58,10 @@ impl SyncError {
             SyncError::Server { .. } => "server",
             SyncError::Protocol(_) => "protocol",
             SyncError::Store(_) => "storage",
+            SyncError::Keyring(_) => "keyring",
+            SyncError::SignedOut => "signed_out",
+            SyncError::Refused(_) => "bad_request",
+            SyncError::CaFile { .. } => "ca_file",
         }
     }
 }
@@ -83,6 +100,32 @@ pub struct PushReport {
     pub rejected: u32,
 }
 
+/// How to reach the server beyond its address.
+#[derive(Debug, Clone, Default)]
+pub struct ClientOptions {
+    /// Extra trusted root certificate (PEM) for a self-hosted server's private CA;
+    /// the platform's roots stay trusted and certificate checks stay on.
+    pub ca_file: Option<PathBuf>,
+    /// Whole-request timeout; 60 s when unset.
+    pub timeout: Option<Duration>,
+}
+
+/// Variable naming a CA file, for both front ends (self-hosted servers).
+pub const CA_FILE_ENV: &str = "TRUSTDESK_CA_FILE";
+
+impl ClientOptions {
+    pub fn from_env() -> ClientOptions {
+        ClientOptions { ca_file: std::env::var_os(CA_FILE_ENV).map(PathBuf::from), timeout: None }
+    }
+}
+
+fn load_ca(path: &Path) -> Result<reqwest::Certificate, SyncError> {
+    let pem = std::fs::read(path)
+        .map_err(|e| SyncError::CaFile { path: path.to_path_buf(), reason: e.to_string() })?;
+    reqwest::Certificate::from_pem(&pem)
+        .map_err(|e| SyncError::CaFile { path: path.to_path_buf(), reason: e.to_string() })
+}
+
 pub struct Client {
     base: String,
     token: String,
@@ -92,11 +135,21 @@ pub struct Client {
 impl Client {
     /// A client for the server at `base` (e.g. `http://127.0.0.1:8480`).
     pub fn new(base: &str, token: &str) -> Result<Client, SyncError> {
-        let http = reqwest::Client::builder()
+        Client::with_options(base, token, &ClientOptions::default())
+    }
+
+    pub fn with_options(base: &str, token: &str, options: &ClientOptions) -> Result<Client, SyncError> {
+        // reqwest is built without a bundled crypto provider; install ring once
+        // per process (an already installed provider is fine).
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(60))
-            .build()
-            .map_err(transport)?;
+            .timeout(options.timeout.unwrap_or(Duration::from_secs(60)))
+            .https_only(false);
+        if let Some(ca) = &options.ca_file {
+            builder = builder.add_root_certificate(load_ca(ca)?);
+        }
+        let http = builder.build().map_err(transport)?;
         Ok(Client { base: base.trim_end_matches('/').to_owned(), token: token.to_owned(), http })
     }
 

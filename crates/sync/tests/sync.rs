@@ -3,37 +3,14 @@
 
 use chrono::Utc;
 use trustdesk_api::Role;
-use trustdesk_central::{auth, seed, Config, Db};
+use trustdesk_central::auth;
+
+mod support;
+use support::{server, Server};
 use trustdesk_domain::decision::Grounds;
 use trustdesk_domain::{RejectionReason, ReviewAction, ReviewStatus};
 use trustdesk_store::{NewDecision, ReviewQuery, Store};
 use trustdesk_sync::{Client, SyncError};
-
-struct Server {
-    base: String,
-    db: Db,
-    _dir: tempfile::TempDir,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-async fn server(reviews: usize) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::connect(&format!("sqlite://{}", dir.path().join("central.db").display())).await.unwrap();
-    let opts = seed::SeedOptions { shops: 4, reviews, audits: 0, disputes: 0, seed: 11 };
-    seed::seed(&db, opts, trustdesk_central::db::now()).await.unwrap();
-    let (listener, addr) = trustdesk_central::bind("127.0.0.1:0").await.unwrap();
-    let (serve_db, config) = (db.clone(), Config::new(dir.path().to_owned()));
-    let task = tokio::spawn(async move {
-        trustdesk_central::serve(listener, serve_db, config).await.unwrap();
-    });
-    Server { base: format!("http://{addr}"), db, _dir: dir, task }
-}
 
 async fn workstation(server: &Server, name: &str) -> (tempfile::TempDir, Store, Client) {
     let token = auth::add_user(&server.db, name, Role::Moderator).await.unwrap();

@@ -8,6 +8,7 @@ import type { ReviewContext } from './bindings/ReviewContext';
 import type { ReviewListQuery } from './bindings/ReviewListQuery';
 import type { ReviewPage } from './bindings/ReviewPage';
 import type { ReviewRow } from './bindings/ReviewRow';
+import type { SessionInfo } from './bindings/SessionInfo';
 import type { ShopOption } from './bindings/ShopOption';
 import type { StateCount } from './bindings/StateCount';
 import type { StoreInfo } from './bindings/StoreInfo';
@@ -41,6 +42,9 @@ export const api = {
   listReviews: (query: ReviewListQuery) => call<ReviewPage>('list_reviews', { query }),
   syncNow: () => call<SyncStatus>('sync_now'),
   syncStatus: () => call<SyncStatus>('sync_status'),
+  sessionInfo: () => call<SessionInfo>('session_info'),
+  signIn: (server: string, token: string) => call<SyncStatus>('sign_in', { server, token }),
+  signOut: () => call<SyncStatus>('sign_out'),
   listShops: () => call<ShopOption[]>('list_shops'),
   queueCounts: () => call<StateCount[]>('queue_counts'),
   decide: (request: DecideRequest) => call<ReviewRow>('decide_review', { request }),

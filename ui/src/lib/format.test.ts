@@ -65,13 +65,28 @@ describe('rating', () => {
 });
 
 describe('sync status', () => {
-  const base = { configured: true, last_success: null, last_error: null, pending_decisions: 0 };
+  const base = {
+    signed_in: true,
+    phase: 'idle',
+    last_success: null,
+    last_error: null,
+    pending_decisions: 0,
+    conflicts: 0,
+    retry_in_seconds: null,
+  };
   it('says what the user needs to know', () => {
-    expect(syncText({ ...base, configured: false })).toContain('Local only');
-    expect(syncText({ ...base, last_error: 'offline', pending_decisions: 3 })).toBe(
-      'Offline: decisions are kept and sent later · 3 waiting to sync',
+    expect(syncText({ ...base, signed_in: false, pending_decisions: 2 })).toBe(
+      'Not signed in: working on local data · 2 waiting to sync',
+    );
+    expect(syncText({ ...base, last_error: 'offline', pending_decisions: 3, retry_in_seconds: 8 })).toBe(
+      'Offline: decisions are kept and sent later, retrying in 8 s · 3 waiting to sync',
     );
     expect(syncText({ ...base, last_success: '2026-11-26T05:50:12Z' })).toBe('Synced 05:50 UTC');
-    expect(syncText({ ...base, last_error: 'unauthorized' })).toBe('Sync failed (unauthorized)');
+    expect(syncText({ ...base, last_success: '2026-11-26T05:50:12Z', conflicts: 1 })).toBe(
+      'Synced 05:50 UTC · 1 to resolve',
+    );
+    expect(syncText({ ...base, phase: 'syncing' })).toBe('Syncing…');
+    expect(syncText({ ...base, last_error: 'unauthorized' })).toBe('Sign-in no longer valid: sign in again');
+    expect(syncText({ ...base, last_error: 'server' })).toBe('Sync failed (server)');
   });
 });

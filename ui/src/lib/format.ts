@@ -111,15 +111,23 @@ export function ratingText(hundredths: number | null, label: RatingLabel | null)
 
 /** One line for the status bar about sync. */
 export function syncText(s: {
-  configured: boolean;
+  signed_in: boolean;
+  phase: string;
   last_success: string | null;
   last_error: string | null;
   pending_decisions: number;
+  conflicts: number;
+  retry_in_seconds: number | null;
 }): string {
-  if (!s.configured) return 'Local only (no server configured)';
   const waiting = s.pending_decisions > 0 ? ` · ${s.pending_decisions} waiting to sync` : '';
-  if (s.last_error === 'offline') return `Offline: decisions are kept and sent later${waiting}`;
-  if (s.last_error) return `Sync failed (${s.last_error})${waiting}`;
-  if (s.last_success) return `Synced ${s.last_success.slice(11, 16)} UTC${waiting}`;
-  return `Not synced yet${waiting}`;
+  const conflicts = s.conflicts > 0 ? ` · ${s.conflicts} to resolve` : '';
+  const tail = waiting + conflicts;
+  if (!s.signed_in) return `Not signed in: working on local data${tail}`;
+  if (s.phase === 'syncing') return `Syncing…${tail}`;
+  const retry = s.retry_in_seconds != null ? `, retrying in ${s.retry_in_seconds} s` : '';
+  if (s.last_error === 'offline') return `Offline: decisions are kept and sent later${retry}${tail}`;
+  if (s.last_error === 'unauthorized') return `Sign-in no longer valid: sign in again${tail}`;
+  if (s.last_error) return `Sync failed (${s.last_error})${retry}${tail}`;
+  if (s.last_success) return `Synced ${s.last_success.slice(11, 16)} UTC${tail}`;
+  return `Not synced yet${tail}`;
 }

@@ -2,6 +2,6 @@
 
 export type StoreInfo = { path: string, review_count: number, 
 /**
- * Who local decisions are recorded as (until sign-in arrives with sync).
+ * Who local decisions are recorded as: the signed-in user, else `local:<OS user>`.
  */
 user: string, };

@@ -3,12 +3,28 @@
 /**
  * What the status bar shows.
  */
-export type SyncStatus = { 
+export type SyncStatus = { signed_in: boolean, server: string | null, user: string | null, role: string | null, 
 /**
- * Whether a server is configured at all.
+ * `None` until the first attempt; false after a failed connection.
  */
-configured: boolean, last_success: string | null, 
+online: boolean | null, 
+/**
+ * `idle` or `syncing`.
+ */
+phase: string, last_success: string | null, 
 /**
  * Code of the last failure (`offline`, `unauthorized`, ...), cleared on success.
  */
-last_error: string | null, pending_decisions: number, };
+last_error: string | null, pending_decisions: number, 
+/**
+ * Decisions the server answered with a conflict or refusal, not yet resolved.
+ */
+conflicts: number, 
+/**
+ * What the last sync moved.
+ */
+pulled: number, pushed: number, 
+/**
+ * Seconds until the next automatic retry after a failure.
+ */
+retry_in_seconds: number | null, };

@@ -1,0 +1,83 @@
+//! The signed-in session: server and user, never the token.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use crate::{rows, Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub server: String,
+    pub user_id: String,
+    pub user_name: String,
+    pub role: String,
+    pub signed_in_at: DateTime<Utc>,
+    pub last_sync_at: Option<DateTime<Utc>>,
+}
+
+impl Store {
+    pub async fn session(&self) -> Result<Option<Session>, StoreError> {
+        let Some(row) = sqlx::query(
+            "SELECT server, user_id, user_name, role, signed_in_at, last_sync_at FROM session WHERE id = 1",
+        )
+        .fetch_optional(&self.reader)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let last: Option<String> = row.get(5);
+        Ok(Some(Session {
+            server: row.get(0),
+            user_id: row.get(1),
+            user_name: row.get(2),
+            role: row.get(3),
+            signed_in_at: rows::parse_time(&row.get::<String, _>(4))?,
+            last_sync_at: last.as_deref().map(rows::parse_time).transpose()?,
+        }))
+    }
+
+    /// Records a sign-in, replacing any earlier session.
+    pub async fn set_session(&self, s: &Session) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO session (id, server, user_id, user_name, role, signed_in_at, last_sync_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (id) DO UPDATE SET server = excluded.server, user_id = excluded.user_id,
+               user_name = excluded.user_name, role = excluded.role,
+               signed_in_at = excluded.signed_in_at, last_sync_at = excluded.last_sync_at",
+        )
+        .bind(&s.server)
+        .bind(&s.user_id)
+        .bind(&s.user_name)
+        .bind(&s.role)
+        .bind(rows::time_key(s.signed_in_at))
+        .bind(s.last_sync_at.map(rows::time_key))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    /// Forgets the session; local data and the outbox stay.
+    pub async fn clear_session(&self) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM session").execute(&self.writer).await?;
+        Ok(())
+    }
+
+    /// Notes a complete push + pull.
+    pub async fn record_sync(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query("UPDATE session SET last_sync_at = ?1 WHERE id = 1")
+            .bind(rows::time_key(now))
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// Local decisions the server answered with a conflict or refusal and the
+    /// user has not resolved yet.
+    pub async fn unresolved_count(&self) -> Result<u64, StoreError> {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE delivery IN ('conflict', 'rejected')")
+                .fetch_one(&self.reader)
+                .await?;
+        Ok(n as u64)
+    }
+}

@@ -1,0 +1,220 @@
+//! What the app and the `trustdesk` command line both do, in one place: sign in
+//! and out, sync once, report status, list the queue, record a decision. The
+//! command line is a support and verification tool, so it must take exactly the
+//! app's code paths.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use trustdesk_domain::arm::ArmHit;
+use trustdesk_domain::decision::Grounds;
+use trustdesk_domain::{ReviewAction, ReviewDecision, ReviewId};
+use trustdesk_store::{NewDecision, ReviewQuery, ReviewView, Session, Store};
+
+use crate::{credentials, Client, ClientOptions, PullReport, PushReport, SyncError, FEED};
+
+/// Environment variable a headless machine may hold the token in instead of the
+/// keyring (the command line only; the app always uses the keyring).
+pub const TOKEN_ENV: &str = "TRUSTDESK_TOKEN";
+
+/// Checks `server` + `token` with `GET /v1/me`, keeps the token in the keyring
+/// (when `keep_in_keyring`) and records the session. A workstation holding
+/// unsent decisions for another server refuses, so they are never orphaned.
+pub async fn sign_in(
+    store: &Store,
+    server: &str,
+    token: &str,
+    options: &ClientOptions,
+    keep_in_keyring: bool,
+) -> Result<Session, SyncError> {
+    let server = normalise_server(server)?;
+    if let Some(old) = store.session().await? {
+        if old.server != server && store.pending_count().await? > 0 {
+            return Err(SyncError::Refused(format!(
+                "decisions for {} are not sent yet; sync them before signing in to another server",
+                old.server
+            )));
+        }
+    }
+    let client = Client::with_options(&server, token, options)?;
+    let me = client.me().await?;
+    if keep_in_keyring {
+        credentials::save_token(&server, token)?;
+    }
+    let previous = store.session().await?.filter(|s| s.server == server);
+    let session = Session {
+        server,
+        user_id: me.user_id,
+        user_name: me.name,
+        role: me.role.as_str().to_owned(),
+        signed_in_at: Utc::now(),
+        last_sync_at: previous.and_then(|p| p.last_sync_at),
+    };
+    store.set_session(&session).await?;
+    tracing::info!(user = %session.user_name, role = %session.role, "signed in");
+    Ok(session)
+}
+
+/// Removes the token from the keyring and forgets the session. Local data and
+/// unsent decisions stay for the next sign-in to the same server.
+pub async fn sign_out(store: &Store) -> Result<(), SyncError> {
+    if let Some(s) = store.session().await? {
+        credentials::delete_token(&s.server)?;
+    }
+    store.clear_session().await?;
+    Ok(())
+}
+
+/// A client for the signed-in session; the token comes from `token` when given
+/// (the command line's environment), else from the keyring.
+pub async fn connect(
+    store: &Store,
+    token: Option<String>,
+    options: &ClientOptions,
+) -> Result<Client, SyncError> {
+    let session = store.session().await?.ok_or(SyncError::SignedOut)?;
+    let token = match token {
+        Some(t) => t,
+        None => credentials::load_token(&session.server)?.ok_or(SyncError::SignedOut)?,
+    };
+    Client::with_options(&session.server, &token, options)
+}
+
+/// One push + pull, then the local filter scan of what arrived.
+pub async fn sync_once(store: &Store, client: &Client) -> Result<SyncReport, SyncError> {
+    let (pushed, pulled) = client.sync(store).await?;
+    let scanned = trustdesk_store::scan::scan_pending(store).await?;
+    store.record_sync(Utc::now()).await?;
+    Ok(SyncReport { pushed, pulled, scanned })
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub pushed: PushReport,
+    pub pulled: PullReport,
+    pub scanned: usize,
+}
+
+/// What `trustdesk status --json` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    pub server: Option<String>,
+    pub user: Option<String>,
+    pub role: Option<String>,
+    pub reviews_by_status: std::collections::BTreeMap<String, u64>,
+    pub pending_decisions: u64,
+    pub conflicts: u64,
+    pub last_sync: Option<DateTime<Utc>>,
+    pub cursor: Option<String>,
+}
+
+pub async fn status(store: &Store) -> Result<Status, SyncError> {
+    let session = store.session().await?;
+    Ok(Status {
+        server: session.as_ref().map(|s| s.server.clone()),
+        user: session.as_ref().map(|s| s.user_name.clone()),
+        role: session.as_ref().map(|s| s.role.clone()),
+        reviews_by_status: store.state_counts().await?.into_iter().collect(),
+        pending_decisions: store.pending_count().await?,
+        conflicts: store.unresolved_count().await?,
+        last_sync: session.and_then(|s| s.last_sync_at),
+        cursor: store.cursor(FEED).await?,
+    })
+}
+
+/// One queue entry as `trustdesk queue --json` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueItem {
+    pub id: String,
+    pub shop_id: String,
+    pub shop_name: String,
+    pub stars: u8,
+    pub language: String,
+    pub text: String,
+    pub status: String,
+    pub submitted_at: DateTime<Utc>,
+    pub source: String,
+    pub pending_decisions: u32,
+    pub hits: Vec<ArmHit>,
+}
+
+impl From<ReviewView> for QueueItem {
+    fn from(v: ReviewView) -> QueueItem {
+        QueueItem {
+            id: v.review.id.to_string(),
+            shop_id: v.review.shop_id.to_string(),
+            shop_name: v.shop.name,
+            stars: v.review.stars.get(),
+            language: v.review.language.to_string(),
+            text: v.review.text,
+            status: v.effective_status.state_name().to_owned(),
+            submitted_at: v.review.submitted_at,
+            source: serde_json::to_value(v.review.source)
+                .ok()
+                .and_then(|s| s.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            pending_decisions: v.pending_decisions,
+            hits: v.hits,
+        }
+    }
+}
+
+/// The pending queue, oldest first (the order a moderator works it).
+pub async fn queue(store: &Store, limit: u32) -> Result<Vec<QueueItem>, SyncError> {
+    let q = ReviewQuery {
+        state: Some("pending".into()),
+        sort: trustdesk_store::Sort::Oldest,
+        limit,
+        ..ReviewQuery::default()
+    };
+    Ok(store.list_reviews(&q, Utc::now()).await?.items.into_iter().map(Into::into).collect())
+}
+
+/// Who local decisions are recorded as: the signed-in user, or the OS user
+/// marked as local before any sign-in.
+pub async fn decider(store: &Store) -> Result<String, SyncError> {
+    Ok(match store.session().await? {
+        Some(s) => s.user_name,
+        None => {
+            let os = std::env::var("USER")
+                .or_else(|_| std::env::var("USERNAME"))
+                .unwrap_or_else(|_| "unknown".into());
+            format!("local:{os}")
+        }
+    })
+}
+
+/// A moderator's decision as both front ends build it. Evidence arrives from the
+/// reviewer and deadlines expire by the clock: those come from the server only.
+pub fn moderator_decision(
+    review_id: ReviewId,
+    action: ReviewAction,
+    facts: Option<String>,
+    message: Option<String>,
+    decided_by: String,
+) -> Result<NewDecision, SyncError> {
+    if matches!(action, ReviewAction::ReceiveEvidence | ReviewAction::ExpireDeadline) {
+        return Err(SyncError::Refused(format!("{} is not a moderator's decision", action.name())));
+    }
+    let grounds = Grounds { facts: facts.unwrap_or_default(), ..Grounds::default() };
+    Ok(NewDecision { review_id, action, grounds, decided_by, message })
+}
+
+/// Records one decision durably (the outbox), exactly as the app does.
+pub async fn decide(store: &Store, decision: NewDecision) -> Result<ReviewDecision, SyncError> {
+    Ok(store.record_decision(decision, Utc::now()).await?)
+}
+
+/// End of the given day in UTC: an evidence deadline given as a date.
+pub fn deadline_end_of(day: NaiveDate) -> DateTime<Utc> {
+    day.and_hms_opt(23, 59, 59).expect("valid time").and_utc()
+}
+
+/// `https://host/` and `https://host` are one server (one keyring entry).
+pub fn normalise_server(server: &str) -> Result<String, SyncError> {
+    let s = server.trim().trim_end_matches('/');
+    let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => Ok(s.to_owned()),
+        _ => Err(SyncError::Refused(format!("{server:?} is not an http(s) server address"))),
+    }
+}
