@@ -552,6 +552,8 @@ impl ChecklistTemplate {
     /// The items of `current` in the order a follow-up audit walks them: the
     /// criteria `previous` failed first, then the rest, each group in topic
     /// order; each with the previous finding and whether the status changed.
+    /// Findings of `previous` whose criterion is no longer checked (a market
+    /// dropped, a criterion retired) are not carried over.
     pub fn reaudit_order(&self, current: &AuditCase, previous: &AuditCase) -> Vec<ReAuditItem> {
         let before: HashMap<&str, &ChecklistItem> =
             previous.items.iter().map(|i| (i.criterion_id.as_str(), i)).collect();

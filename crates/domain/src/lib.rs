@@ -19,8 +19,8 @@ pub mod templates;
 
 pub use audit::{AuditCase, AuditKind, AuditOutcome, ChecklistItem, ChecklistStatus, EvidenceRef};
 pub use checklist::{
-    ChecklistTemplate, Criterion, ImprovementPoint, ImprovementReport, ItemChange, ReAuditItem, Severity,
-    SpotCheckReason, SpotCheckRecommendation,
+    ChecklistCounts, ChecklistTemplate, Criterion, ImprovementPoint, ImprovementReport, ItemChange,
+    ReAuditItem, Severity, SpotCheckReason, SpotCheckRecommendation,
 };
 pub use decision::{DecisionError, DecisionInput, Grounds, ReviewDecision};
 pub use dispute::{DisputeCase, DisputeDecision, DisputeStage, Money};
