@@ -7,6 +7,7 @@
 
 pub mod arm;
 pub mod audit;
+pub mod checklist;
 pub mod decision;
 pub mod dispute;
 pub mod ids;
@@ -16,7 +17,11 @@ pub mod review;
 pub mod shop;
 pub mod templates;
 
-pub use audit::{AuditCase, AuditKind, AuditOutcome, ChecklistItem, ChecklistStatus};
+pub use audit::{AuditCase, AuditKind, AuditOutcome, ChecklistItem, ChecklistStatus, EvidenceRef};
+pub use checklist::{
+    ChecklistCounts, ChecklistTemplate, Criterion, ImprovementPoint, ImprovementReport, ItemChange,
+    ReAuditItem, Severity, SpotCheckReason, SpotCheckRecommendation,
+};
 pub use decision::{DecisionError, DecisionInput, Grounds, ReviewDecision};
 pub use dispute::{DisputeCase, DisputeDecision, DisputeStage, Money};
 pub use ids::{AuditId, DecisionId, DisputeId, MessageId, ReviewId, ShopId};
