@@ -15,6 +15,7 @@ pub mod lifecycle;
 pub mod rating;
 pub mod review;
 pub mod shop;
+pub mod statement;
 pub mod templates;
 
 pub use audit::{AuditCase, AuditKind, AuditOutcome, ChecklistItem, ChecklistStatus, EvidenceRef};
@@ -29,3 +30,4 @@ pub use lifecycle::{ArmCategory, RejectionReason, ReviewAction, ReviewStatus, Tr
 pub use rating::{RatingLabel, ShopRating};
 pub use review::{Review, ReviewSource, Stars};
 pub use shop::{CountryCode, Industry, LanguageCode, Shop};
+pub use statement::{DsaSorRecord, StatementOfReasons, StatementReason, StatementTemplates};
