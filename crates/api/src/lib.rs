@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use trustdesk_domain::audit::ChecklistStatus;
 use trustdesk_domain::dispute::{Author, DisputeOutcome};
 use trustdesk_domain::{
-    ArmCategory, AuditCase, AuditId, DecisionId, DisputeCase, DisputeId, Grounds, LanguageCode, Money,
-    Review, ReviewAction, ReviewId, Shop, ShopId,
+    ArmCategory, AuditCase, AuditId, AuditOutcome, DecisionId, DisputeCase, DisputeId, EvidenceRef, Grounds,
+    LanguageCode, Money, Review, ReviewAction, ReviewId, Shop, ShopId, SpotCheckRecommendation,
 };
 
 #[cfg(feature = "openapi")]
@@ -255,6 +255,21 @@ pub enum MutationOp {
         status: ChecklistStatus,
         #[serde(default)]
         note: String,
+        /// Files (by SHA-256, uploaded first) and URLs backing the finding.
+        #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+        evidence: Vec<EvidenceRef>,
+    },
+    /// The auditor confirms the outcome the checklist gives (and, for a spot
+    /// check, the recommendation on the shop's mark); the audit is then final.
+    AuditConfirm {
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
+        audit_id: AuditId,
+        #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+        outcome: AuditOutcome,
+        #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+        recommendation: Option<SpotCheckRecommendation>,
     },
     DisputeMessage {
         #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
@@ -286,7 +301,9 @@ impl MutationOp {
     pub fn target(&self) -> (EntityKind, uuid::Uuid) {
         match self {
             MutationOp::ReviewDecision { review_id, .. } => (EntityKind::Review, review_id.0),
-            MutationOp::AuditItem { audit_id, .. } => (EntityKind::Audit, audit_id.0),
+            MutationOp::AuditItem { audit_id, .. } | MutationOp::AuditConfirm { audit_id, .. } => {
+                (EntityKind::Audit, audit_id.0)
+            }
             MutationOp::DisputeMessage { dispute_id, .. }
             | MutationOp::DisputeEscalate { dispute_id }
             | MutationOp::DisputeDecide { dispute_id, .. } => (EntityKind::Dispute, dispute_id.0),

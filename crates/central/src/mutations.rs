@@ -20,7 +20,7 @@ use sqlx::{AnyConnection, Row};
 use trustdesk_api::{
     codes, Entity, EntityKind, Mutation, MutationOp, MutationOutcome, MutationResult, WorkKind,
 };
-use trustdesk_domain::audit::AuditError;
+use trustdesk_domain::audit::{AuditChange, AuditError};
 use trustdesk_domain::dispute::{default_arbitration_fee, DisputeError, DisputeMessage};
 use trustdesk_domain::{DecisionError, DecisionInput, DisputeStage, MessageId, ReviewDecision, ReviewStatus};
 
@@ -383,20 +383,31 @@ fn transform(
             let action = format!("review.{}", action.name());
             Ok((Entity::Review(review), action, Detail { decision: Some(decision), trail }))
         }
-        (MutationOp::AuditItem { criterion_id, status, note, .. }, Entity::Audit(mut audit)) => {
+        (MutationOp::AuditItem { criterion_id, status, note, evidence, .. }, Entity::Audit(mut audit)) => {
             text_ok(note, "note")?;
-            let item = audit.items.iter_mut().find(|i| i.criterion_id == *criterion_id).ok_or_else(|| {
-                rejected(codes::NOT_FOUND, "the audit has no checklist item with this criterion id")
-            })?;
-            let before = item.status;
-            item.status = *status;
-            item.note = note.clone();
-            audit.validate().map_err(|e: AuditError| rejected(codes::INVALID, e.to_string()))?;
+            let before = audit.items.iter().find(|i| i.criterion_id == *criterion_id).map(|i| i.status);
+            let change = AuditChange::Item {
+                criterion_id: criterion_id.clone(),
+                status: *status,
+                note: note.clone(),
+                evidence: evidence.clone(),
+            };
+            audit.apply(&change, &user.id, now).map_err(audit_rejection)?;
+            audit.validate().map_err(audit_rejection)?;
             audit.version = new_version;
             let trail = serde_json::json!({
-                "criterion_id": criterion_id, "from": before, "to": status, "new_version": new_version,
+                "criterion_id": criterion_id, "from": before, "to": status,
+                "evidence": evidence.len(), "new_version": new_version,
             });
             Ok((Entity::Audit(audit), "audit.item".into(), Detail { decision: None, trail }))
+        }
+        (MutationOp::AuditConfirm { outcome, recommendation, .. }, Entity::Audit(mut audit)) => {
+            let change =
+                AuditChange::Confirm { outcome: outcome.clone(), recommendation: recommendation.clone() };
+            audit.apply(&change, &user.id, now).map_err(audit_rejection)?;
+            audit.version = new_version;
+            let trail = serde_json::json!({ "outcome": outcome, "new_version": new_version });
+            Ok((Entity::Audit(audit), "audit.confirm".into(), Detail { decision: None, trail }))
         }
         (MutationOp::DisputeMessage { author, body, .. }, Entity::Dispute(mut case)) => {
             if case.stage == DisputeStage::Closed {
@@ -445,6 +456,14 @@ fn transform(
         (_, other) => {
             Err(rejected(codes::INVALID, format!("operation does not apply to a {}", other.kind().as_str())))
         }
+    }
+}
+
+fn audit_rejection(e: AuditError) -> MutationOutcome {
+    match e {
+        AuditError::UnknownCriterion(_) => rejected(codes::NOT_FOUND, e.to_string()),
+        AuditError::AlreadyConfirmed => rejected(codes::ILLEGAL_TRANSITION, e.to_string()),
+        _ => rejected(codes::INVALID, e.to_string()),
     }
 }
 

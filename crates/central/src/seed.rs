@@ -205,28 +205,6 @@ fn reviews(rng: &mut Rng, seed: u64, n: usize, shops: &[Shop], now: DateTime<Utc
         .collect()
 }
 
-fn criteria(country: CountryCode) -> Vec<&'static str> {
-    let mut c = vec![
-        "identity.contact",
-        "terms.before_order",
-        "prices.incl_vat_and_fees",
-        "withdrawal.14_days_and_model_form",
-        "withdrawal.function_art_11a",
-        "disputes.no_stale_odr_link",
-        "privacy.gdpr_notice",
-        "checkout.not_misleading",
-    ];
-    match country.as_str() {
-        "DE" | "AT" | "CH" => c.push("identity.impressum"),
-        "FR" => c.push("identity.mentions_legales"),
-        _ => {}
-    }
-    if country.as_str() == "DE" {
-        c.push("disputes.adr_willingness_statement");
-    }
-    c
-}
-
 const AUDIT_NOTES: &[&str] = &[
     "Checked on the live shop; screenshot filed.",
     "The withdrawal button is hidden in the footer.",
@@ -247,15 +225,23 @@ fn audits(rng: &mut Rng, n: usize, shops: &[Shop], now: DateTime<Utc>) -> Vec<Ne
             (2, _) => (&shops[rng.below(shops.len())], AuditKind::SpotCheck, None),
             _ => (&shops[rng.below(shops.len())], AuditKind::Initial, None),
         };
-        let items = criteria(shop.country)
+        // Some shops also sell to a second market: its variants join the checklist.
+        let mut countries = vec![shop.country];
+        if rng.below(4) == 0 {
+            let extra: CountryCode =
+                if shop.country.as_str() == "DE" { "FR" } else { "DE" }.parse().expect("code");
+            countries.push(extra);
+        }
+        let items = trustdesk_domain::checklist::criteria_for(&countries)
             .into_iter()
             .enumerate()
-            .map(|(k, id)| {
+            .map(|(k, c)| {
+                let id = c.id.as_str();
                 let status = match stage {
                     0 => ChecklistStatus::Open,
                     1 if k % 2 == 0 => ChecklistStatus::Open,
                     2 if k % 4 == 1 => ChecklistStatus::Fail,
-                    _ if id == "disputes.no_stale_odr_link" && rng.below(3) == 0 => {
+                    _ if id == "eu.complaints.no_odr_link" && rng.below(3) == 0 => {
                         ChecklistStatus::NotApplicable
                     }
                     _ => ChecklistStatus::Pass,
@@ -269,10 +255,11 @@ fn audits(rng: &mut Rng, n: usize, shops: &[Shop], now: DateTime<Utc>) -> Vec<Ne
             id,
             shop_id: shop.id,
             kind,
-            target_countries: vec![shop.country],
+            target_countries: countries,
             items,
             previous_audit: previous,
             due: now + Duration::days(rng.below(60) as i64 - 10),
+            confirmed: None,
             version: 1,
         };
         if kind == AuditKind::Initial {

@@ -117,7 +117,7 @@ async fn role_matrix(b: Backend) {
             json!({"id": uuid::Uuid::now_v7(), "base_version": 999,
                    "op": {"type": "dispute_escalate", "dispute_id": dispute}}),
             json!({"id": uuid::Uuid::now_v7(), "base_version": 999,
-                   "op": {"type": "audit_item", "audit_id": audit, "criterion_id": "identity.contact", "status": "pass"}}),
+                   "op": {"type": "audit_item", "audit_id": audit, "criterion_id": "eu.identity.trader_details", "status": "pass"}}),
         ];
         let resp: MutationResponse = s.post(Some(token), "/v1/mutations", &batch(muts)).await.json();
         let forbidden: Vec<bool> = resp
@@ -773,7 +773,7 @@ async fn audit_and_dispute_mutations(b: Backend) {
     let mediator = s.user(Role::Mediator).await;
     let audit = s.ids_in_state("audit", "incomplete").await[0].clone();
     let m = json!({"id": uuid::Uuid::now_v7(), "base_version": 1,
-        "op": {"type": "audit_item", "audit_id": audit, "criterion_id": "withdrawal.function_art_11a",
+        "op": {"type": "audit_item", "audit_id": audit, "criterion_id": "eu.withdrawal.online_function",
                "status": "fail", "note": "No withdrawal button in the account area."}});
     let r: MutationResponse = s.post(Some(&auditor), "/v1/mutations", &batch(vec![m])).await.json();
     assert_eq!(r.results[0].outcome, MutationOutcome::Applied { new_version: 2 });

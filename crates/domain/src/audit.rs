@@ -62,9 +62,38 @@ pub struct AuditCase {
     /// The failed audit a re-audit follows up; `None` for other kinds.
     pub previous_audit: Option<AuditId>,
     pub due: DateTime<Utc>,
+    /// The outcome as the auditor confirmed it; the audit is finished once set.
+    #[serde(default)]
+    pub confirmed: Option<AuditConfirmation>,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub version: i64,
 }
+
+/// The auditor's confirmation of the computed outcome (and, for a spot check,
+/// of the recommendation on the shop's mark).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AuditConfirmation {
+    pub outcome: AuditOutcome,
+    pub recommendation: Option<crate::checklist::SpotCheckRecommendation>,
+    pub confirmed_by: String,
+    pub confirmed_at: DateTime<Utc>,
+}
+
+/// One change an auditor makes; applied locally at once (autosave) and on the
+/// server through the mutation outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum AuditChange {
+    Item { criterion_id: String, status: ChecklistStatus, note: String, evidence: Vec<EvidenceRef> },
+    Confirm { outcome: AuditOutcome, recommendation: Option<crate::checklist::SpotCheckRecommendation> },
+}
+
+/// Longest note an auditor may write on one item.
+pub const MAX_NOTE_CHARS: usize = 4000;
+/// Most evidence references on one item.
+pub const MAX_EVIDENCE_PER_ITEM: usize = 20;
 
 /// What the checklist says about the shop.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,6 +118,20 @@ pub enum AuditError {
     DuplicateCriterion(String),
     #[error("an audit needs at least one target country")]
     NoTargetCountry,
+    #[error("the audit was already confirmed; it no longer changes")]
+    AlreadyConfirmed,
+    #[error("the audit has no checklist item {0}")]
+    UnknownCriterion(String),
+    #[error("a note may hold at most {MAX_NOTE_CHARS} characters")]
+    NoteTooLong,
+    #[error("an item may hold at most {MAX_EVIDENCE_PER_ITEM} pieces of evidence")]
+    TooMuchEvidence,
+    #[error("the checklist is not complete: {0} item(s) still open")]
+    Incomplete(usize),
+    #[error("evidence is required for: {0}")]
+    EvidenceMissing(String),
+    #[error("the confirmed outcome differs from the checklist's")]
+    OutcomeMismatch,
 }
 
 impl AuditCase {
@@ -108,6 +151,52 @@ impl AuditCase {
         ids.sort_unstable();
         if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
             return Err(AuditError::DuplicateCriterion(w[0].to_owned()));
+        }
+        Ok(())
+    }
+
+    /// Applies one auditor's change. The same rules run on the workstation
+    /// (autosave) and on the server, so what the auditor sees is what lands.
+    pub fn apply(&mut self, change: &AuditChange, by: &str, now: DateTime<Utc>) -> Result<(), AuditError> {
+        if self.confirmed.is_some() {
+            return Err(AuditError::AlreadyConfirmed);
+        }
+        match change {
+            AuditChange::Item { criterion_id, status, note, evidence } => {
+                if note.chars().count() > MAX_NOTE_CHARS {
+                    return Err(AuditError::NoteTooLong);
+                }
+                if evidence.len() > MAX_EVIDENCE_PER_ITEM {
+                    return Err(AuditError::TooMuchEvidence);
+                }
+                let item = self
+                    .items
+                    .iter_mut()
+                    .find(|i| i.criterion_id == *criterion_id)
+                    .ok_or_else(|| AuditError::UnknownCriterion(criterion_id.clone()))?;
+                item.status = *status;
+                item.note = note.clone();
+                item.evidence = evidence.clone();
+            }
+            AuditChange::Confirm { outcome, recommendation } => {
+                let computed = self.outcome();
+                if let AuditOutcome::Incomplete { open } = &computed {
+                    return Err(AuditError::Incomplete(open.len()));
+                }
+                if *outcome != computed {
+                    return Err(AuditError::OutcomeMismatch);
+                }
+                let missing = crate::checklist::builtin().missing_evidence(self);
+                if !missing.is_empty() {
+                    return Err(AuditError::EvidenceMissing(missing.join(", ")));
+                }
+                self.confirmed = Some(AuditConfirmation {
+                    outcome: computed,
+                    recommendation: recommendation.clone(),
+                    confirmed_by: by.to_owned(),
+                    confirmed_at: now,
+                });
+            }
         }
         Ok(())
     }
@@ -152,6 +241,7 @@ mod tests {
             items,
             previous_audit: None,
             due: DateTime::<Utc>::MIN_UTC,
+            confirmed: None,
             version: 1,
         }
     }

@@ -641,7 +641,7 @@ pub struct ImprovementPoint {
 }
 
 /// The auditor's proposal after a spot check; the auditor confirms it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum SpotCheckRecommendation {
@@ -656,7 +656,7 @@ pub enum SpotCheckRecommendation {
 }
 
 /// A failed criterion behind a recommendation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SpotCheckReason {
     pub criterion_id: String,
@@ -718,6 +718,7 @@ mod tests {
             target_countries: countries,
             previous_audit: None,
             due: DateTime::<Utc>::MIN_UTC,
+            confirmed: None,
             version: 1,
         }
     }
