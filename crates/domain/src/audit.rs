@@ -261,6 +261,59 @@ mod tests {
     }
 
     #[test]
+    fn changes_follow_the_rules_and_a_confirmed_audit_is_final() {
+        use crate::checklist::initial_items;
+        let de: CountryCode = "DE".parse().unwrap();
+        let mut c = case(AuditKind::Initial, initial_items(&[de]));
+        let now = DateTime::<Utc>::MIN_UTC;
+        let set = |c: &mut AuditCase, id: &str, status, evidence: Vec<EvidenceRef>| {
+            c.apply(
+                &AuditChange::Item { criterion_id: id.into(), status, note: "n".into(), evidence },
+                "ann",
+                now,
+            )
+        };
+        assert_eq!(
+            set(&mut c, "no.such", ChecklistStatus::Pass, vec![]),
+            Err(AuditError::UnknownCriterion("no.such".into()))
+        );
+        let long = AuditChange::Item {
+            criterion_id: c.items[0].criterion_id.clone(),
+            status: ChecklistStatus::Pass,
+            note: "x".repeat(MAX_NOTE_CHARS + 1),
+            evidence: vec![],
+        };
+        assert_eq!(c.apply(&long, "ann", now), Err(AuditError::NoteTooLong));
+        let confirm = |outcome| AuditChange::Confirm { outcome, recommendation: None };
+        assert!(matches!(
+            c.apply(&confirm(AuditOutcome::Certified), "ann", now),
+            Err(AuditError::Incomplete(_))
+        ));
+        let ids: Vec<String> = c.items.iter().map(|i| i.criterion_id.clone()).collect();
+        for id in &ids {
+            set(&mut c, id, ChecklistStatus::Pass, vec![]).unwrap();
+        }
+        // Some criteria need evidence before the outcome can be confirmed.
+        assert!(matches!(
+            c.apply(&confirm(AuditOutcome::Certified), "ann", now),
+            Err(AuditError::EvidenceMissing(_))
+        ));
+        let url = EvidenceRef::Url { url: "https://shop.example/impressum".into() };
+        for id in &ids {
+            set(&mut c, id, ChecklistStatus::Pass, vec![url.clone()]).unwrap();
+        }
+        set(&mut c, &ids[1], ChecklistStatus::Fail, vec![url.clone()]).unwrap();
+        assert_eq!(c.apply(&confirm(AuditOutcome::Certified), "ann", now), Err(AuditError::OutcomeMismatch));
+        let outcome = AuditOutcome::ImprovementsRequired { failed: vec![ids[1].clone()] };
+        c.apply(&confirm(outcome.clone()), "ann", now).unwrap();
+        assert_eq!(
+            c.confirmed.as_ref().map(|x| (&x.outcome, x.confirmed_by.as_str())),
+            Some((&outcome, "ann"))
+        );
+        assert_eq!(set(&mut c, &ids[1], ChecklistStatus::Pass, vec![]), Err(AuditError::AlreadyConfirmed));
+    }
+
+    #[test]
     fn structure_rules() {
         let mut c = case(AuditKind::ReAudit, vec![]);
         assert_eq!(c.validate(), Err(AuditError::ReAuditWithoutPrevious));

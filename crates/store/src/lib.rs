@@ -8,6 +8,7 @@
 //! Invariant: [`Store::record_decision`] returns only after the outbox row and
 //! its journal entry are committed together (WAL, `synchronous = FULL`).
 
+mod audits;
 pub mod demo;
 mod error;
 mod query;
@@ -30,6 +31,7 @@ use trustdesk_domain::{
     DecisionId, Review, ReviewAction, ReviewDecision, ReviewId, Shop, ShopId, ShopRating, Stars,
 };
 
+pub use audits::{AuditChangeError, AuditView, CaseAttention, CaseOutboxEntry};
 pub use error::StoreError;
 pub use query::{fts_query, FlagFilter, ReviewQuery, Sort};
 pub use rows::{Attention, ReviewView};
@@ -54,6 +56,7 @@ pub struct ServerChanges {
     pub shops: Vec<Shop>,
     pub reviews: Vec<Review>,
     pub deleted_reviews: Vec<ReviewId>,
+    pub audits: Vec<trustdesk_domain::AuditCase>,
     /// The feed cursor after this page.
     pub cursor: String,
 }
@@ -142,6 +145,7 @@ impl Store {
         let mut tx = self.writer.begin().await?;
         write_shops(&mut tx, &page.shops).await?;
         write_reviews(&mut tx, &page.reviews).await?;
+        audits::write_audits(&mut tx, &page.audits).await?;
         for id in &page.deleted_reviews {
             sqlx::query("DELETE FROM reviews WHERE id = ?1").bind(id.to_string()).execute(&mut *tx).await?;
         }
@@ -534,9 +538,13 @@ impl Store {
 
     /// How many decisions wait for delivery.
     pub async fn pending_count(&self) -> Result<u64, StoreError> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE delivery = 'pending'")
-            .fetch_one(&self.reader)
-            .await?;
+        // Review decisions and case changes alike: everything not yet sent.
+        let n: i64 = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM outbox WHERE delivery = 'pending')
+                  + (SELECT COUNT(*) FROM case_outbox WHERE delivery = 'pending')",
+        )
+        .fetch_one(&self.reader)
+        .await?;
         Ok(n as u64)
     }
 

@@ -74,10 +74,12 @@ impl Store {
     /// Local decisions the server answered with a conflict or refusal and the
     /// user has not resolved yet.
     pub async fn unresolved_count(&self) -> Result<u64, StoreError> {
-        let n: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE delivery IN ('conflict', 'rejected')")
-                .fetch_one(&self.reader)
-                .await?;
+        let n: i64 = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM outbox WHERE delivery IN ('conflict', 'rejected'))
+                  + (SELECT COUNT(*) FROM case_outbox WHERE delivery IN ('conflict', 'rejected'))",
+        )
+        .fetch_one(&self.reader)
+        .await?;
         Ok(n as u64)
     }
 }

@@ -620,6 +620,7 @@ async fn a_feed_page_and_its_cursor_land_together() {
         reviews: vec![changed.clone()],
         deleted_reviews: vec![reviews[1].id],
         cursor: "42".into(),
+        ..Default::default()
     };
     store.apply_changes(&page, "central", Utc::now()).await.unwrap();
     assert_eq!(store.cursor("central").await.unwrap().as_deref(), Some("42"));

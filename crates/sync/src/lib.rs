@@ -8,6 +8,7 @@
 
 pub mod backoff;
 pub mod credentials;
+pub mod evidence;
 pub mod workstation;
 
 use std::path::{Path, PathBuf};
@@ -17,7 +18,8 @@ use chrono::Utc;
 use trustdesk_api::{
     ChangeOp, ChangesPage, Entity, Me, Mutation, MutationBatch, MutationOp, MutationOutcome, MutationResponse,
 };
-use trustdesk_domain::ReviewId;
+use trustdesk_domain::audit::AuditChange;
+use trustdesk_domain::{AuditId, EvidenceRef, ReviewId};
 use trustdesk_store::{ServerChanges, Store, StoreError};
 
 /// The store's feed name for the central change feed.
@@ -193,13 +195,14 @@ impl Client {
                 match (&c.op, &c.entity) {
                     (ChangeOp::Upsert, Some(Entity::Shop(s))) => changes.shops.push(s.clone()),
                     (ChangeOp::Upsert, Some(Entity::Review(r))) => changes.reviews.push(r.clone()),
+                    (ChangeOp::Upsert, Some(Entity::Audit(a))) => changes.audits.push(a.clone()),
                     (ChangeOp::Delete, _) if c.kind == trustdesk_api::EntityKind::Review => {
                         let id: ReviewId =
                             c.id.parse()
                                 .map_err(|_| SyncError::Protocol(format!("bad review id {:?}", c.id)))?;
                         changes.deleted_reviews.push(id);
                     }
-                    // Audits and disputes get their local tables with their issues (7, 8).
+                    // Disputes get their local table with issue 8.
                     _ => {}
                 }
             }
@@ -280,10 +283,147 @@ impl Client {
         }
     }
 
+    /// Sends the case outbox (audit changes) in order, uploading the evidence
+    /// files a change names first, and settles every result.
+    pub async fn push_cases(&self, store: &Store) -> Result<PushReport, SyncError> {
+        let cache = evidence::EvidenceCache::beside(store.path());
+        let mut report = PushReport::default();
+        loop {
+            let pending = store.pending_case_outbox(PUSH_BATCH).await?;
+            if pending.is_empty() {
+                return Ok(report);
+            }
+            let mut mutations = Vec::with_capacity(pending.len());
+            for e in &pending {
+                let change: AuditChange =
+                    serde_json::from_str(&e.change).map_err(|err| SyncError::Protocol(err.to_string()))?;
+                let audit_id: AuditId = e
+                    .entity_id
+                    .parse()
+                    .map_err(|_| SyncError::Protocol(format!("bad audit id {:?}", e.entity_id)))?;
+                let op = match change {
+                    AuditChange::Item { criterion_id, status, note, evidence } => {
+                        for r in &evidence {
+                            if let EvidenceRef::File { sha256, .. } = r {
+                                self.upload_evidence(&cache, sha256).await?;
+                            }
+                        }
+                        MutationOp::AuditItem { audit_id, criterion_id, status, note, evidence }
+                    }
+                    AuditChange::Confirm { outcome, recommendation } => {
+                        MutationOp::AuditConfirm { audit_id, outcome, recommendation }
+                    }
+                };
+                mutations.push(Mutation { id: e.mutation_id, base_version: e.base_version, op });
+            }
+            let batch = MutationBatch { mutations };
+            let answer = self.post_mutations(&batch).await?;
+            let now = Utc::now();
+            for result in answer.results {
+                let outcome = match result.outcome {
+                    MutationOutcome::Duplicate { original } => {
+                        report.duplicates += 1;
+                        *original
+                    }
+                    other => other,
+                };
+                match outcome {
+                    MutationOutcome::Applied { new_version } => {
+                        report.applied += 1;
+                        store.acknowledge_case(result.id, Some(new_version), now).await?;
+                    }
+                    MutationOutcome::Conflict { current, .. } => {
+                        report.conflicts += 1;
+                        let copy = serde_json::to_string(&current)
+                            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+                        store.mark_case_conflict(result.id, &copy, now).await?;
+                    }
+                    MutationOutcome::Rejected { code, message } => {
+                        report.rejected += 1;
+                        store.mark_case_rejected(result.id, &code, &message, now).await?;
+                    }
+                    MutationOutcome::Duplicate { .. } => {
+                        return Err(SyncError::Protocol("a duplicate of a duplicate".into()));
+                    }
+                }
+            }
+        }
+    }
+
+    async fn post_mutations(&self, batch: &MutationBatch) -> Result<MutationResponse, SyncError> {
+        let resp = self
+            .http
+            .post(format!("{}/v1/mutations", self.base))
+            .bearer_auth(&self.token)
+            .json(batch)
+            .send()
+            .await
+            .map_err(transport)?;
+        let answer: MutationResponse = Self::check(resp).await?.json().await.map_err(transport)?;
+        if answer.results.len() != batch.mutations.len() {
+            return Err(SyncError::Protocol("the server answered a different number of results".into()));
+        }
+        Ok(answer)
+    }
+
+    /// Uploads a cached file (the server keeps one copy per content).
+    async fn upload_evidence(&self, cache: &evidence::EvidenceCache, sha: &str) -> Result<(), SyncError> {
+        let bytes = cache.get(sha)?.ok_or_else(|| {
+            SyncError::Refused(format!("evidence file {sha} is missing from this workstation"))
+        })?;
+        let resp = self
+            .http
+            .post(format!("{}/v1/evidence", self.base))
+            .bearer_auth(&self.token)
+            .body(bytes)
+            .send()
+            .await
+            .map_err(transport)?;
+        Self::check(resp).await?;
+        Ok(())
+    }
+
+    /// Downloads the evidence files the local audits name and the cache lacks,
+    /// verifying each against its SHA-256, so they can be viewed offline.
+    pub async fn fetch_evidence(&self, store: &Store) -> Result<u32, SyncError> {
+        let cache = evidence::EvidenceCache::beside(store.path());
+        let mut fetched = 0;
+        for view in store.audits().await? {
+            for item in &view.case.items {
+                for r in &item.evidence {
+                    let EvidenceRef::File { sha256, .. } = r else { continue };
+                    if cache.contains(sha256) {
+                        continue;
+                    }
+                    let resp = self
+                        .http
+                        .get(format!("{}/v1/evidence/{}", self.base, sha256))
+                        .bearer_auth(&self.token)
+                        .send()
+                        .await
+                        .map_err(transport)?;
+                    let bytes = Self::check(resp).await?.bytes().await.map_err(transport)?;
+                    if evidence::sha256_hex(&bytes) != *sha256 {
+                        return Err(SyncError::Protocol(format!("evidence {sha256} arrived damaged")));
+                    }
+                    cache.put(&bytes)?;
+                    fetched += 1;
+                }
+            }
+        }
+        Ok(fetched)
+    }
+
     /// Push, then pull: the server's new versions replace the local overlay.
     pub async fn sync(&self, store: &Store) -> Result<(PushReport, PullReport), SyncError> {
-        let pushed = self.push(store).await?;
+        let mut pushed = self.push(store).await?;
+        let cases = self.push_cases(store).await?;
+        pushed.applied += cases.applied;
+        pushed.duplicates += cases.duplicates;
+        pushed.conflicts += cases.conflicts;
+        pushed.rejected += cases.rejected;
         let pulled = self.pull(store).await?;
+        self.fetch_evidence(store).await?;
         Ok((pushed, pulled))
     }
 }
