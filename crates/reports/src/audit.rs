@@ -55,13 +55,6 @@ impl Labels {
     }
 }
 
-fn looks_like_image(name: &str, bytes: &[u8]) -> bool {
-    let lower = name.to_ascii_lowercase();
-    bytes.starts_with(b"\x89PNG")
-        || bytes.starts_with(&[0xFF, 0xD8])
-        || [".png", ".jpg", ".jpeg"].iter().any(|e| lower.ends_with(e))
-}
-
 /// The report as a document in the report's language (labels in English,
 /// German or Dutch; English for any other).
 pub fn audit_report(report: &ImprovementReport, ctx: &AuditReportContext) -> Document {
@@ -201,7 +194,7 @@ fn point_section(n: usize, p: &ImprovementPoint, ctx: &AuditReportContext, l: &L
         for e in &p.evidence {
             match e {
                 EvidenceRef::File { sha256, name } => match by_hash.get(&sha256.to_ascii_lowercase()) {
-                    Some(bytes) if looks_like_image(name, bytes) => {
+                    Some(bytes) if crate::image::looks_like_image(name, bytes) => {
                         blocks.push(Block::Image { caption: name.clone(), bytes: (*bytes).clone() });
                     }
                     Some(_) => listed.push(name.clone()),

@@ -90,13 +90,6 @@ impl Labels {
     }
 }
 
-fn is_image(name: &str, bytes: &[u8]) -> bool {
-    let lower = name.to_ascii_lowercase();
-    bytes.starts_with(b"\x89PNG")
-        || bytes.starts_with(&[0xFF, 0xD8])
-        || [".png", ".jpg", ".jpeg"].iter().any(|e| lower.ends_with(e))
-}
-
 /// The written decision in `lang` (English, German or Dutch labels; English
 /// for any other). [`ReportError::NotDecided`] while the case has none.
 pub fn dispute_decision(
@@ -198,11 +191,12 @@ pub fn arbitration_case_file(case: &DisputeCase, ctx: &DisputeContext, lang: &st
     messages.sort_by_key(|m| m.sent_at);
     let summary = vec![
         Block::Paragraph(format!(
-            "{} {} {} {}. {}: {}.",
+            "{} {} {} {} {}. {}: {}.",
             ctx.consumer_name,
             l.t("claims", "fordert", "vordert"),
             lang.money(case.claim),
             l.t("concerning order", "zur Bestellung", "voor bestelling"),
+            case.order_reference,
             l.t("Messages in the case", "Nachrichten im Fall", "Berichten in de zaak"),
             messages.len()
         )),
@@ -229,7 +223,7 @@ pub fn arbitration_case_file(case: &DisputeCase, ctx: &DisputeContext, lang: &st
     let mut attachments = Vec::new();
     let mut other = Vec::new();
     for (name, bytes) in &ctx.attachments {
-        if is_image(name, bytes) {
+        if crate::image::looks_like_image(name, bytes) {
             attachments.push(Block::Image { caption: name.clone(), bytes: bytes.clone() });
         } else {
             other.push(name.clone());

@@ -107,7 +107,7 @@ impl Lang {
         let units = (abs / 100).to_string();
         let mut grouped = String::new();
         for (i, ch) in units.chars().enumerate() {
-            if i > 0 && (units.len() - i) % 3 == 0 {
+            if i > 0 && (units.len() - i).is_multiple_of(3) {
                 grouped.push(group);
             }
             grouped.push(ch);
@@ -126,7 +126,7 @@ mod tests {
         assert_eq!(Lang::De.date(d), "5. März 2026");
         assert_eq!(Lang::Nl.date(d), "5 maart 2026");
         assert_eq!(Lang::En.date(d), "5 March 2026");
-        assert_eq!(Lang::En.money(Money::eur(123_456_78)), "EUR 123,456.78");
+        assert_eq!(Lang::En.money(Money::eur(12_345_678)), "EUR 123,456.78");
         assert_eq!(Lang::De.money(Money::eur(4999)), "EUR 49,99");
         assert_eq!(Lang::Nl.money(Money::eur(-5)), "EUR -0,05");
         assert_eq!(Lang::from_code("de-AT"), Lang::De);

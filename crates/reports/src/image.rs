@@ -43,6 +43,15 @@ pub(crate) fn check(bytes: &[u8]) -> Option<Checked> {
     }
 }
 
+/// Whether a file is meant as a picture (and so gets a thumbnail, or a
+/// placeholder if it turns out broken) rather than listed by name.
+pub(crate) fn looks_like_image(name: &str, bytes: &[u8]) -> bool {
+    let lower = name.to_ascii_lowercase();
+    bytes.starts_with(b"\x89PNG")
+        || bytes.starts_with(&[0xFF, 0xD8])
+        || [".png", ".jpg", ".jpeg"].iter().any(|e| lower.ends_with(e))
+}
+
 fn sane(width: u32, height: u32) -> bool {
     width > 0 && height > 0 && u64::from(width) * u64::from(height) <= MAX_PIXELS
 }

@@ -248,7 +248,7 @@ fn audit_report_pdf_reads_and_looks_right() {
         "ł",
         "5. März 2026",
         "30. April 2026",
-                "Anmerkung des Auditors",
+        "Anmerkung des Auditors",
         "„inkl. MwSt.“",
         "produktseite.png",
         "https://shop.example.invalid/gartenschlauch-25m",
@@ -369,8 +369,7 @@ fn arbitration_case_file_has_timeline_and_attachments() {
     for want in [
         "Akte für das Schiedsverfahren",
         "Joost de Vries-Łukasiewicz",
-        "EUR 129,99",
-        "A-2026-0042",
+        "fordert EUR 129,99 zur Bestellung A-2026-0042.",
         "An das Schiedsverfahren verwiesen",
         "zustellnachweis.png",
         "rechnung.pdf",
