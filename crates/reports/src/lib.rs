@@ -21,7 +21,7 @@
 //! pull in a much larger tree (HTML layout, lopdf, allsorts) for features we
 //! do not use. krilla 0.8 needs Rust 1.92 (the workspace already needs 1.90
 //! for Tauri). Layout (word wrap, page breaks, headers and footers) is our
-//! own, about 400 lines in `pdf.rs`, measured with the same shaper krilla
+//! own, a few hundred lines in `pdf.rs`, measured with the same shaper krilla
 //! draws with.
 
 mod audit;
