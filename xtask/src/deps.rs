@@ -29,6 +29,10 @@ const APT_PACKAGES: &[&str] = &[
     // Server binaries for the central service's PostgreSQL tests (the tests
     // start their own throwaway cluster on loopback).
     "postgresql",
+    // Fonts the PDF reports embed (DejaVu Sans), and pdftoppm/pdftotext with
+    // which their tests render and read the PDFs.
+    "fonts-dejavu-core",
+    "poppler-utils",
 ];
 
 fn missing_packages() -> Vec<&'static str> {
