@@ -91,6 +91,7 @@ fn german_report(long_guidance: bool) -> (ImprovementReport, AuditReportContext)
         items,
         previous_audit: None,
         due: Utc::now(),
+        confirmed: None,
         version: 1,
     };
     let mut report = checklist::builtin().report(&case, "de".parse().unwrap());
