@@ -18,6 +18,16 @@ fn main() {
             "session_info",
             "sign_in",
             "sign_out",
+            "list_audits",
+            "audit_detail",
+            "set_audit_item",
+            "add_audit_evidence_url",
+            "attach_audit_evidence",
+            "remove_audit_evidence",
+            "evidence_file",
+            "confirm_audit",
+            "resolve_audit_change",
+            "export_audit_report",
         ]),
     ))
     .expect("tauri build script");

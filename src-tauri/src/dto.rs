@@ -242,6 +242,9 @@ mod bindings {
         BulkDecideResult::export_all_to(dir).unwrap();
         crate::sync::SyncStatus::export_all_to(dir).unwrap();
         crate::sync::SessionInfo::export_all_to(dir).unwrap();
+        crate::audits::AuditRow::export_all_to(dir).unwrap();
+        crate::audits::AuditDetail::export_all_to(dir).unwrap();
+        crate::audits::ExportedReport::export_all_to(dir).unwrap();
         IpcError::export_all_to(dir).unwrap();
     }
 

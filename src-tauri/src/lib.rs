@@ -2,6 +2,7 @@
 //! the request, call one core function and map the result to a transport type.
 //! One module per domain; transport types live in `dto`.
 
+mod audits;
 mod dto;
 mod error;
 mod reviews;
@@ -67,7 +68,17 @@ pub fn run() {
             sync::sync_status,
             sync::session_info,
             sync::sign_in,
-            sync::sign_out
+            sync::sign_out,
+            audits::list_audits,
+            audits::audit_detail,
+            audits::set_audit_item,
+            audits::add_audit_evidence_url,
+            audits::attach_audit_evidence,
+            audits::remove_audit_evidence,
+            audits::evidence_file,
+            audits::confirm_audit,
+            audits::resolve_audit_change,
+            audits::export_audit_report
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Trustdesk application");

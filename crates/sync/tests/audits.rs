@@ -48,9 +48,9 @@ fn png() -> Vec<u8> {
     // A valid 1x1 PNG: the server checks types by content.
     let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
     v.extend_from_slice(&[
-        0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0, 0x90, 0x77, 0x53, 0xde, 0, 0, 0,
-        12, b'I', b'D', b'A', b'T', 8, 0xd7, 0x63, 0xf8, 0xcf, 0xc0, 0, 0, 3, 1, 1, 0, 0x18, 0xdd, 0x8d, 0xb0, 0, 0,
-        0, 0, b'I', b'E', b'N', b'D', 0xae, 0x42, 0x60, 0x82,
+        0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0, 0x90, 0x77, 0x53, 0xde,
+        0, 0, 0, 12, b'I', b'D', b'A', b'T', 8, 0xd7, 0x63, 0xf8, 0xcf, 0xc0, 0, 0, 3, 1, 1, 0, 0x18, 0xdd,
+        0x8d, 0xb0, 0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xae, 0x42, 0x60, 0x82,
     ]);
     v
 }
@@ -65,7 +65,9 @@ async fn an_audit_done_offline_with_evidence_lands_once_and_is_final_after_confi
     // An audit with nothing checked yet.
     let view = audits
         .iter()
-        .find(|v| v.case.confirmed.is_none() && v.case.items.iter().all(|i| i.status == ChecklistStatus::Open))
+        .find(|v| {
+            v.case.confirmed.is_none() && v.case.items.iter().all(|i| i.status == ChecklistStatus::Open)
+        })
         .expect("an untouched audit in the seed")
         .clone();
     let id = view.case.id;
@@ -74,10 +76,10 @@ async fn an_audit_done_offline_with_evidence_lands_once_and_is_final_after_confi
     let cache = EvidenceCache::beside(store.path());
     let shot = png();
     let sha = cache.put(&shot).unwrap();
-    let evidence =
-        vec![EvidenceRef::File { sha256: sha.clone(), name: "checkout.png".into() }, EvidenceRef::Url {
-            url: "https://shop.example/checkout".into(),
-        }];
+    let evidence = vec![
+        EvidenceRef::File { sha256: sha.clone(), name: "checkout.png".into() },
+        EvidenceRef::Url { url: "https://shop.example/checkout".into() },
+    ];
     let failed = view.case.items[0].criterion_id.clone();
     for (k, item) in view.case.items.iter().enumerate() {
         let status = if k == 0 { ChecklistStatus::Fail } else { ChecklistStatus::Pass };
