@@ -368,9 +368,9 @@ mod signal_tests {
         }
         add_signals(&mut batch, &History::default());
         let ids: Vec<ReviewId> = [0, 1, 2].iter().map(|k| batch[*k].review.id).collect();
-        for k in 0..3 {
+        for inc in &batch[..3] {
             assert_eq!(
-                signals(&batch[k]),
+                signals(inc),
                 &[FakeSignal::SameIpBurst {
                     reviews: 3,
                     window_minutes: 60,
