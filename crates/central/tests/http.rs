@@ -27,6 +27,7 @@ on_both_backends!(
     deletions_travel_the_feed_in_order,
     ingestion_validates_scans_and_signals,
     ingestion_refuses_malformed_items,
+    mutations_on_one_entity_chain_within_a_batch,
 );
 
 async fn health_me_and_tokens(b: Backend) {
@@ -1137,4 +1138,34 @@ async fn ingestion_refuses_malformed_items(b: Backend) {
     s.post(None, "/v1/reviews", &json!({ "reviews": [] })).await.expect_error(401, "unauthorized");
     let empty: trustdesk_api::IngestResponse = post(json!({ "reviews": [] })).await.json();
     assert!(empty.results.is_empty());
+}
+
+async fn mutations_on_one_entity_chain_within_a_batch(b: Backend) {
+    let s = support::start(b).await;
+    s.seed(1, 20, 0, 0).await;
+    let t = s.user(Role::Moderator).await;
+    let id = s.ids_in_state("review", "pending").await[0].clone();
+    let deadline = (chrono::Utc::now() + chrono::Duration::days(14)).to_rfc3339();
+    let mut ask = review_decision(&id, 1, json!({"action": "request_evidence", "deadline": deadline}));
+    ask["op"]["message"] = json!("Please send the invoice.");
+    let muts = vec![
+        ask,
+        // Still based on version 1: the first one moved it on.
+        review_decision(&id, 1, json!({"action": "publish"})),
+        review_decision(&id, 2, json!({"action": "publish"})),
+    ];
+    let r: MutationResponse = s.post(Some(&t), "/v1/mutations", &batch(muts)).await.json();
+    assert_eq!(r.results[0].outcome, MutationOutcome::Applied { new_version: 2 });
+    assert!(matches!(r.results[1].outcome, MutationOutcome::Conflict { current_version: 2, .. }));
+    assert!(
+        matches!(&r.results[2].outcome, MutationOutcome::Rejected { code, .. } if code == "illegal_transition")
+    );
+    assert_eq!(s.version_of("review", &id).await, 2);
+    let tail = all_changes(&s, &t, 1000).await;
+    let of_it: Vec<_> = tail.iter().filter(|c| c.id == id).collect();
+    assert_eq!(of_it.len(), 1);
+    match &of_it[0].entity {
+        Some(Entity::Review(r)) => assert_eq!(r.status.state_name(), "evidence_requested"),
+        other => panic!("{other:?}"),
+    }
 }
