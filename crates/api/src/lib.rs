@@ -72,7 +72,7 @@ pub mod codes {
     pub const MUTATION_ID_IN_USE: &str = "mutation_id_in_use";
 }
 
-/// `POST /v1/reviews` (admin): reviews entering the service from outside.
+/// `POST /v1/ingest/reviews` (admin): reviews entering the service from outside.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -169,7 +169,7 @@ pub struct IngestResponse {
     pub results: Vec<IngestResult>,
 }
 
-/// 422 from `POST /v1/reviews`: items whose fields are malformed. Nothing of
+/// 422 from `POST /v1/ingest/reviews`: items whose fields are malformed. Nothing of
 /// the batch was stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

@@ -25,10 +25,8 @@ use crate::ingest::{self, Incoming, Scanner};
 /// deletion in its total order. Open claims on it end; mutations find nothing.
 pub async fn delete(db: &Db, user: &User, id: &str) -> Result<(), ApiError> {
     user.require_admin()?;
-    let id = id
-        .parse::<uuid::Uuid>()
-        .map_err(|_| ApiError::bad_request("the review id must be a UUID"))?
-        .to_string();
+    // A path that is no UUID names no review: 404, as for an unknown id.
+    let id = id.parse::<uuid::Uuid>().map_err(|_| ApiError::not_found("no review with this id"))?.to_string();
     let mut tx = db.write.begin().await?;
     // Lock the row before the counter, as mutation batches do, so the two never
     // wait on each other in opposite orders.

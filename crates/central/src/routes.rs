@@ -38,7 +38,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/evidence/{sha256}", get(download_evidence))
         .route("/v1/rule-packs/current", get(current_rule_pack))
         .route("/v1/rule-packs", post(publish_rule_pack))
-        .route("/v1/reviews", post(ingest_reviews))
+        .route("/v1/ingest/reviews", post(ingest_reviews))
         .route("/v1/reviews/{id}", axum::routing::delete(delete_review))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -240,7 +240,7 @@ async fn publish_rule_pack(
     Ok((StatusCode::CREATED, Json(RulePack { version, published_at: now, content: req.content })))
 }
 
-#[utoipa::path(post, path = "/v1/reviews", security(("bearer" = [])), request_body = IngestBatch,
+#[utoipa::path(post, path = "/v1/ingest/reviews", security(("bearer" = [])), request_body = IngestBatch,
     description = "Admin only. Ingests reviews as pending: scanned by the ARM filters, with fake signals \
         computed against the shop's stored reviews. Malformed fields anywhere refuse the whole batch (422, \
         every bad field named); well-formed items are answered one by one (created, duplicate by id, or \
@@ -262,7 +262,7 @@ async fn ingest_reviews(
 #[utoipa::path(delete, path = "/v1/reviews/{id}", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
     description = "Admin only. The change feed then carries the review as a deletion.",
-    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    responses((status = 204), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_review(
     State(state): State<AppState>,

@@ -760,7 +760,7 @@ async fn openapi_describes_the_api(b: Backend) {
         "/v1/claims",
         "/v1/evidence",
         "/v1/rule-packs/current",
-        "/v1/reviews",
+        "/v1/ingest/reviews",
         "/v1/reviews/{id}",
     ] {
         assert!(doc.body["paths"][path].is_object(), "{path} missing");
@@ -840,9 +840,9 @@ async fn deletions_travel_the_feed_in_order(b: Backend) {
     let pending = s.ids_in_state("review", "pending").await;
     let (a, gone, c) = (&pending[0], &pending[1], &pending[2]);
 
-    // Only an admin deletes; a bad or unknown id is a clear 4xx.
+    // Only an admin deletes; a malformed or unknown id names no review.
     s.delete(&moderator, &format!("/v1/reviews/{gone}")).await.expect_error(403, "forbidden");
-    s.delete(&admin, "/v1/reviews/not-a-uuid").await.expect_error(400, "bad_request");
+    s.delete(&admin, "/v1/reviews/not-a-uuid").await.expect_error(404, "not_found");
     s.delete(&admin, &format!("/v1/reviews/{}", uuid::Uuid::now_v7())).await.expect_error(404, "not_found");
 
     // Upsert, delete, upsert: the feed keeps that order.
@@ -956,10 +956,10 @@ async fn ingestion_validates_scans_and_signals(b: Backend) {
     items.push(late_experience);
 
     // Moderators may not ingest.
-    s.post(Some(&moderator), "/v1/reviews", &json!({ "reviews": items }))
+    s.post(Some(&moderator), "/v1/ingest/reviews", &json!({ "reviews": items }))
         .await
         .expect_error(403, "forbidden");
-    let r = s.post(Some(&admin), "/v1/reviews", &json!({ "reviews": items })).await;
+    let r = s.post(Some(&admin), "/v1/ingest/reviews", &json!({ "reviews": items })).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let answer: trustdesk_api::IngestResponse = r.json();
     use trustdesk_api::IngestOutcome as O;
@@ -1018,7 +1018,7 @@ async fn ingestion_validates_scans_and_signals(b: Backend) {
 
     // Resending the batch: the one with a fixed id is a duplicate, nothing is stored twice.
     let again: trustdesk_api::IngestResponse =
-        s.post(Some(&admin), "/v1/reviews", &json!({ "reviews": [items[0].clone()] })).await.json();
+        s.post(Some(&admin), "/v1/ingest/reviews", &json!({ "reviews": [items[0].clone()] })).await.json();
     assert_eq!(again.results[0].outcome, O::Duplicate);
     let count: i64 = sqlx::query("SELECT COUNT(*) FROM entities WHERE kind = 'review' AND id = $1")
         .bind(&fixed_id)
@@ -1039,7 +1039,7 @@ async fn ingestion_validates_scans_and_signals(b: Backend) {
         })
         .collect();
     let answer: trustdesk_api::IngestResponse =
-        s.post(Some(&admin), "/v1/reviews", &json!({ "reviews": day })).await.json();
+        s.post(Some(&admin), "/v1/ingest/reviews", &json!({ "reviews": day })).await.json();
     for r in &answer.results {
         match &r.outcome {
             O::Created { fake_signals, .. } => assert!(
@@ -1082,7 +1082,7 @@ async fn ingestion_refuses_malformed_items(b: Backend) {
     v["text"] = json!("");
     bad.push(v);
     bad.push(good.clone());
-    let r = s.post(Some(&admin), "/v1/reviews", &json!({ "reviews": bad })).await;
+    let r = s.post(Some(&admin), "/v1/ingest/reviews", &json!({ "reviews": bad })).await;
     r.expect_error(422, "invalid");
     let errors: Vec<(u64, String)> = r.body["errors"]
         .as_array()
@@ -1117,7 +1117,8 @@ async fn ingestion_refuses_malformed_items(b: Backend) {
     assert_eq!(stored, 0, "a malformed batch stores nothing");
 
     // Shapes serde refuses: wrong types, unknown fields, unknown enum values; and limits.
-    let post = |body: Value| s.post_raw(Some(&admin), "/v1/reviews", serde_json::to_vec(&body).unwrap());
+    let post =
+        |body: Value| s.post_raw(Some(&admin), "/v1/ingest/reviews", serde_json::to_vec(&body).unwrap());
     let mut v = good.clone();
     v["stars"] = json!("four");
     post(json!({ "reviews": [v] })).await.expect_error(400, "bad_request");
@@ -1132,10 +1133,10 @@ async fn ingestion_refuses_malformed_items(b: Backend) {
     let mut huge = good.clone();
     huge["text"] = json!("x".repeat(300 * 1024));
     post(json!({ "reviews": [huge] })).await.expect_error(413, "payload_too_large");
-    s.post_raw(Some(&admin), "/v1/reviews", b"{\"reviews\": [\xff]}".to_vec())
+    s.post_raw(Some(&admin), "/v1/ingest/reviews", b"{\"reviews\": [\xff]}".to_vec())
         .await
         .expect_error(400, "bad_request");
-    s.post(None, "/v1/reviews", &json!({ "reviews": [] })).await.expect_error(401, "unauthorized");
+    s.post(None, "/v1/ingest/reviews", &json!({ "reviews": [] })).await.expect_error(401, "unauthorized");
     let empty: trustdesk_api::IngestResponse = post(json!({ "reviews": [] })).await.json();
     assert!(empty.results.is_empty());
 }
