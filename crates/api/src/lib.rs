@@ -29,6 +29,12 @@ pub const MAX_CLAIM_ITEMS: u32 = 1000;
 pub const MAX_LEASE_SECONDS: u32 = 7 * 24 * 3600;
 /// Lease when the client names none.
 pub const DEFAULT_LEASE_SECONDS: u32 = 8 * 3600;
+/// Most reviews in one ingestion batch.
+pub const MAX_INGEST_REVIEWS: usize = 500;
+/// Longest review text accepted, in characters (Unicode scalar values).
+pub const MAX_REVIEW_TEXT_CHARS: usize = 10_000;
+/// Longest order or reviewer reference, in characters.
+pub const MAX_REFERENCE_CHARS: usize = 200;
 
 /// Body of every error response: `{ "code": "...", "message": "..." }`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +70,124 @@ pub mod codes {
     pub const CLAIMED_BY_OTHER: &str = "claimed_by_other";
     /// Mutation: the id was already used by another user.
     pub const MUTATION_ID_IN_USE: &str = "mutation_id_in_use";
+}
+
+/// `POST /v1/ingest/reviews` (admin): reviews entering the service from outside.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct IngestBatch {
+    #[cfg_attr(feature = "openapi", schema(max_items = 500))]
+    pub reviews: Vec<NewReview>,
+}
+
+/// One review to ingest. Fields are checked one by one so that a bad item is
+/// named with its field (see [`IngestErrors`]); it is stored as pending.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct NewReview {
+    /// Client-chosen UUIDv7, so a batch can be resent: a known id is answered
+    /// `duplicate`. Absent: the server picks one.
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-7[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$"
+        )
+    )]
+    pub id: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(format = Uuid))]
+    pub shop_id: String,
+    #[serde(deserialize_with = "whole::i64")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 5))]
+    pub stars: i64,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 10000))]
+    pub text: String,
+    /// ISO 639-1.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z]{2}$"))]
+    pub language: String,
+    /// RFC 3339; not in the future.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub submitted_at: String,
+    /// Default: the submission's UTC date; not after it.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
+    pub experience_date: Option<String>,
+    /// Empty when the reviewer named no order (a fake signal).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
+    pub order_reference: String,
+    /// Pseudonymous reference to the reviewer.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
+    pub reviewer_reference: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = doc::ReviewSource))]
+    pub source: trustdesk_domain::ReviewSource,
+    /// The submitting address as text (IPv4 or IPv6), compared as given; used
+    /// for the same-IP signal and not kept otherwise.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9A-Fa-f:.]{2,45}$"))]
+    pub ip: Option<String>,
+    /// The reviewer's address: only its domain is looked at (throwaway-mail
+    /// signal) and only a matching domain is kept.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 254, pattern = "^[^@]+@[^@]+$"))]
+    pub email: Option<String>,
+}
+
+/// How one ingested review ended, in request order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub enum IngestOutcome {
+    /// Stored as pending, with what the scan and the signals found.
+    Created {
+        #[cfg_attr(feature = "openapi", schema(value_type = Vec<doc::ArmCategory>))]
+        categories: Vec<ArmCategory>,
+        #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+        fake_signals: Vec<trustdesk_domain::review::FakeSignal>,
+    },
+    /// A review with this id exists already; nothing changed.
+    Duplicate,
+    /// Well-formed but not acceptable (unknown shop, dates in the future); see [`codes`].
+    Rejected { code: String, message: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct IngestResult {
+    pub index: u32,
+    /// The review's id (absent for a rejected item that named none).
+    pub id: Option<String>,
+    #[serde(flatten)]
+    pub outcome: IngestOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct IngestResponse {
+    pub results: Vec<IngestResult>,
+}
+
+/// 422 from `POST /v1/ingest/reviews`: items whose fields are malformed. Nothing of
+/// the batch was stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct IngestErrors {
+    /// Always "invalid".
+    pub code: String,
+    pub message: String,
+    pub errors: Vec<ItemError>,
+}
+
+/// One malformed field of one item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ItemError {
+    /// Position in `reviews`.
+    pub index: u32,
+    pub field: String,
+    pub message: String,
 }
 
 /// What a user may do; see the role matrix in crates/central.
@@ -585,6 +709,16 @@ pub mod doc {
 
     #[derive(Serialize, ToSchema, Clone, Copy)]
     #[serde(rename_all = "snake_case")]
+    #[schema(as = ReviewSource)]
+    pub enum ReviewSource {
+        Invitation,
+        ConsumerAccount,
+        DirectDoubleOptIn,
+        Imported,
+    }
+
+    #[derive(Serialize, ToSchema, Clone, Copy)]
+    #[serde(rename_all = "snake_case")]
     #[schema(as = ArmCategory)]
     pub enum ArmCategory {
         Insult,
@@ -810,6 +944,10 @@ mod tests {
             same::<_, DisputeOutcome>(&o);
         }
         same::<_, Money>(&doc::Money { minor_units: 2500, currency: "EUR".into() });
+        use doc::ReviewSource as S;
+        for s in [S::Invitation, S::ConsumerAccount, S::DirectDoubleOptIn, S::Imported] {
+            same::<_, trustdesk_domain::ReviewSource>(&s);
+        }
     }
 
     #[test]

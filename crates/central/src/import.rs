@@ -5,7 +5,8 @@
 //! Columns, by header name (order free, extra columns ignored):
 //! `stars` (1-5), `text`, `language` (ISO 639-1), `submitted_at` (RFC 3339),
 //! optional `experience_date` (YYYY-MM-DD, default: the submission date),
-//! `order_reference`, `reviewer_reference`, `ip`.
+//! `order_reference`, `reviewer_reference`, `ip`, `email` (only its domain is
+//! looked at, for the throwaway-mail signal; the address is not kept).
 
 use anyhow::{bail, Context};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -67,8 +68,8 @@ pub fn reviews_from_csv(text: &str, shop: ShopId) -> anyhow::Result<Vec<Incoming
     let need = |name: &str| col(name).with_context(|| format!("the header has no {name:?} column"));
     let (stars_c, text_c, lang_c, sub_c) =
         (need("stars")?, need("text")?, need("language")?, need("submitted_at")?);
-    let (exp_c, order_c, rev_c, ip_c) =
-        (col("experience_date"), col("order_reference"), col("reviewer_reference"), col("ip"));
+    let (exp_c, order_c, rev_c, ip_c, email_c) =
+        (col("experience_date"), col("order_reference"), col("reviewer_reference"), col("ip"), col("email"));
     let mut out = Vec::with_capacity(body.len());
     for (n, row) in body.iter().enumerate() {
         let line = n + 2;
@@ -109,6 +110,7 @@ pub fn reviews_from_csv(text: &str, shop: ShopId) -> anyhow::Result<Vec<Incoming
                 version: 1,
             },
             ip: Some(opt(ip_c).to_owned()).filter(|s| !s.is_empty()),
+            email: Some(opt(email_c).to_owned()).filter(|s| !s.is_empty()),
         });
     }
     Ok(out)
@@ -121,7 +123,10 @@ pub async fn import_csv(db: &Db, shop: ShopId, text: &str, scanner: &dyn Scanner
     drop(conn);
     let Some(Entity::Shop(shop_value)) = stored.map(|s| s.entity) else { bail!("no shop with id {shop}") };
     let mut batch = reviews_from_csv(text, shop)?;
-    ingest::add_signals(&mut batch);
+    let mut conn = db.write.acquire().await?;
+    let history = ingest::load_history(&mut conn, &batch).await?;
+    drop(conn);
+    ingest::add_signals(&mut batch, &history);
     let items: Vec<NewEntity> = batch
         .into_iter()
         .map(|inc| {

@@ -15,6 +15,7 @@ pub mod feed;
 pub mod import;
 pub mod ingest;
 pub mod mutations;
+pub mod reviews;
 pub mod routes;
 pub mod seed;
 
@@ -45,11 +46,14 @@ impl Config {
 pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
+    /// Scans reviews ingested over HTTP (crates/filters, compiled on first use).
+    pub scanner: Arc<dyn ingest::Scanner>,
 }
 
 /// Serves on an already bound listener until the future is dropped or fails.
 pub async fn serve(listener: tokio::net::TcpListener, db: Db, config: Config) -> std::io::Result<()> {
-    let app = routes::router(AppState { db, config: Arc::new(config) });
+    let scanner = Arc::new(ingest::LazyEngineScanner::default());
+    let app = routes::router(AppState { db, config: Arc::new(config), scanner });
     axum::serve(listener, app).await
 }
 

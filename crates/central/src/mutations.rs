@@ -8,10 +8,13 @@
 //! its row; on SQLite writes are serialised anyway. Every outcome is stored, so a
 //! repeat always gets the original answer.
 //!
-//! Per mutation only the entity is read and written; the decision records, trail
-//! entries and outcomes are written in bulk before commit (each statement is a
-//! round trip, and those dominate). No statement is expected to fail, so one
-//! database error rolls back the whole batch and the client resends it.
+//! Nothing is done per mutation in the database: the batch reads all its target
+//! entities in one statement per kind (locking them on PostgreSQL), applies the
+//! mutations in memory in order, and writes the changed entities, decision
+//! records, trail entries and outcomes as multi-row statements before commit
+//! (each statement is a round trip, and those dominate). No statement is
+//! expected to fail, so one database error rolls back the whole batch and the
+//! client resends it.
 
 use std::collections::{HashMap, HashSet};
 
@@ -25,7 +28,7 @@ use trustdesk_domain::dispute::{default_arbitration_fee, DisputeError, DisputeMe
 use trustdesk_domain::{DecisionError, DecisionInput, DisputeStage, MessageId, ReviewDecision, ReviewStatus};
 
 use crate::auth::User;
-use crate::db::{self, micros, rfc3339, Db};
+use crate::db::{self, micros, rfc3339, Backend, Db};
 use crate::entities;
 use crate::error::ApiError;
 
@@ -75,45 +78,6 @@ fn values_sql(head: &str, cols: usize, rows: usize, tail: &str) -> String {
     sql
 }
 
-/// Change sequence numbers for one batch: the counter row is incremented (and so
-/// locked until commit) when the first entity changes; later changes count on
-/// locally and the counter is set to the last one used before commit.
-#[derive(Default)]
-struct Seqs {
-    taken: Option<i64>,
-    next: Option<i64>,
-    last_used: Option<i64>,
-}
-
-impl Seqs {
-    async fn peek(&mut self, conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
-        if let Some(n) = self.next {
-            return Ok(n);
-        }
-        let n = db::next_change_seq(conn, 1).await?;
-        self.taken = Some(n);
-        self.next = Some(n);
-        Ok(n)
-    }
-
-    fn used(&mut self) {
-        self.last_used = self.next;
-        self.next = self.next.map(|n| n + 1);
-    }
-
-    async fn finish(&self, conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
-        if let (Some(taken), Some(last)) = (self.taken, self.last_used) {
-            if last > taken {
-                sqlx::query("UPDATE counters SET value = $1 WHERE name = 'change'")
-                    .bind(last)
-                    .execute(&mut *conn)
-                    .await?;
-            }
-        }
-        Ok(())
-    }
-}
-
 /// What an applied mutation leaves to be written in bulk.
 struct Written {
     decision: Option<ReviewDecision>,
@@ -153,7 +117,17 @@ async fn try_batch(db: &Db, user: &User, batch: &[Mutation]) -> Result<Vec<Mutat
         }
     }
 
-    let mut seqs = Seqs::default();
+    // Every target in one read (locked on PostgreSQL, in key order so that
+    // concurrent batches cannot deadlock); the mutations then run in memory.
+    let targets: Vec<(EntityKind, String)> = batch
+        .iter()
+        .filter(|m| fresh.contains(&m.id.to_string()))
+        .map(|m| {
+            let (kind, id) = m.op.target();
+            (kind, id.to_string())
+        })
+        .collect();
+    let mut states = load_many(&mut tx, db.backend, &targets).await?;
     let mut outcomes: HashMap<String, MutationOutcome> = HashMap::new();
     let mut written: Vec<Written> = Vec::new();
     let mut results = Vec::with_capacity(batch.len());
@@ -165,15 +139,14 @@ async fn try_batch(db: &Db, user: &User, batch: &[Mutation]) -> Result<Vec<Mutat
         } else if !fresh.contains(&id) {
             earlier_outcome(&mut tx, user, &id).await?
         } else {
-            let (outcome, w) = decide(&mut tx, &mut seqs, user, m, now).await?;
+            let (outcome, w) = decide(&mut states, user, m, now);
             written.extend(w);
             outcomes.insert(id, outcome.clone());
             outcome
         };
         results.push(MutationResult { id: m.id, outcome });
     }
-
-    seqs.finish(&mut tx).await?;
+    write_changed(&mut tx, &mut states).await?;
     let decisions: Vec<&ReviewDecision> = written.iter().filter_map(|w| w.decision.as_ref()).collect();
     for chunk in decisions.chunks(ROWS_PER_STATEMENT) {
         let sql = values_sql(
@@ -265,16 +238,118 @@ fn work_kind(kind: EntityKind) -> WorkKind {
     }
 }
 
-async fn decide(
+/// An entity as the batch sees it: loaded once, changed in memory, written once.
+struct State {
+    stored: entities::Stored,
+    changed: bool,
+}
+
+type States = HashMap<(EntityKind, String), State>;
+
+/// Rows per multi-row read or write of entities.
+const ENTITY_ROWS: usize = 250;
+
+async fn load_many(
     conn: &mut AnyConnection,
-    seqs: &mut Seqs,
+    backend: Backend,
+    targets: &[(EntityKind, String)],
+) -> Result<States, sqlx::Error> {
+    let mut by_kind: HashMap<EntityKind, Vec<&str>> = HashMap::new();
+    for (kind, id) in targets {
+        by_kind.entry(*kind).or_default().push(id);
+    }
+    let mut kinds: Vec<_> = by_kind.into_iter().collect();
+    kinds.sort_by_key(|(k, _)| k.as_str());
+    let lock = if backend == Backend::Postgres { " FOR UPDATE" } else { "" };
+    let mut states = States::new();
+    for (kind, mut ids) in kinds {
+        ids.sort_unstable();
+        ids.dedup();
+        for chunk in ids.chunks(ENTITY_ROWS) {
+            let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT id, version, claimed_by, claim_until, doc FROM entities
+                 WHERE kind = $1 AND deleted = 0 AND id IN ({}) ORDER BY id{lock}",
+                list.join(", ")
+            );
+            let mut q = sqlx::query(&sql).bind(kind.as_str());
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for row in q.fetch_all(&mut *conn).await? {
+                let doc: String = row.try_get("doc")?;
+                let entity = entities::parse_doc(kind, &doc).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+                let stored = entities::Stored {
+                    entity,
+                    version: row.try_get("version")?,
+                    claimed_by: row.try_get("claimed_by")?,
+                    claim_until: row.try_get("claim_until")?,
+                };
+                states.insert((kind, row.try_get("id")?), State { stored, changed: false });
+            }
+        }
+    }
+    Ok(states)
+}
+
+/// Writes every changed entity with one multi-row upsert per chunk, each at its
+/// own new change sequence number. The rows were read in this transaction (and
+/// locked on PostgreSQL; SQLite has one writer), so the update always finds them.
+async fn write_changed(conn: &mut AnyConnection, states: &mut States) -> Result<(), sqlx::Error> {
+    let mut changed: Vec<&entities::Stored> =
+        states.values().filter(|s| s.changed).map(|s| &s.stored).collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    // A stable order, so that sequence numbers do not depend on hashing.
+    changed.sort_by_key(|s| (s.entity.kind().as_str(), entities::id_of(&s.entity)));
+    // Taken last: the counter row stays locked until commit.
+    let last = db::next_change_seq(conn, changed.len() as i64).await?;
+    let mut seq = last - changed.len() as i64;
+    for chunk in changed.chunks(ENTITY_ROWS) {
+        let sql = values_sql(
+            "INSERT INTO entities (kind, id, shop_id, state, open, language, queue_at, version, change_seq, doc) VALUES",
+            10,
+            chunk.len(),
+            " ON CONFLICT (kind, id) DO UPDATE SET shop_id = excluded.shop_id, state = excluded.state,
+                open = excluded.open, language = excluded.language, queue_at = excluded.queue_at,
+                version = excluded.version, change_seq = excluded.change_seq, doc = excluded.doc
+              WHERE entities.deleted = 0 RETURNING id",
+        );
+        let mut q = sqlx::query(&sql);
+        for s in chunk {
+            seq += 1;
+            let ix = entities::index_of(&s.entity);
+            q = q
+                .bind(s.entity.kind().as_str())
+                .bind(entities::id_of(&s.entity))
+                .bind(ix.shop_id)
+                .bind(ix.state)
+                .bind(i64::from(ix.open))
+                .bind(ix.language)
+                .bind(ix.queue_at)
+                .bind(s.version)
+                .bind(seq)
+                .bind(entities::doc_of(&s.entity));
+        }
+        let done = q.fetch_all(&mut *conn).await?;
+        if done.len() != chunk.len() {
+            // Cannot happen while the rows are locked; refuse rather than guess.
+            return Err(sqlx::Error::Protocol("an entity changed while its batch was applied".into()));
+        }
+    }
+    Ok(())
+}
+
+fn decide(
+    states: &mut States,
     user: &User,
     m: &Mutation,
     now: DateTime<Utc>,
-) -> Result<(MutationOutcome, Option<Written>), sqlx::Error> {
+) -> (MutationOutcome, Option<Written>) {
     let (kind, entity_uuid) = m.op.target();
-    let entity_id = &entity_uuid.to_string();
-    let done = |o: MutationOutcome| Ok((o, None));
+    let entity_id = entity_uuid.to_string();
+    let done = |o: MutationOutcome| (o, None);
     if !user.works_on(work_kind(kind)) {
         return done(rejected(
             codes::FORBIDDEN,
@@ -284,9 +359,10 @@ async fn decide(
     if m.id.0.get_version_num() != 7 {
         return done(rejected(codes::INVALID, "the mutation id must be a UUIDv7"));
     }
-    let Some(stored) = entities::load(conn, kind, entity_id).await? else {
+    let Some(state) = states.get_mut(&(kind, entity_id.clone())) else {
         return done(rejected(codes::NOT_FOUND, format!("no {} with id {entity_id}", kind.as_str())));
     };
+    let stored = &mut state.stored;
     if let (Some(holder), Some(until)) = (&stored.claimed_by, stored.claim_until) {
         if *holder != user.id && until > micros(now) {
             return done(rejected(codes::CLAIMED_BY_OTHER, "another user holds a live claim on this item"));
@@ -295,36 +371,26 @@ async fn decide(
     if stored.version != m.base_version {
         return done(MutationOutcome::Conflict {
             current_version: stored.version,
-            current: Some(Box::new(stored.entity)),
+            current: Some(Box::new(stored.entity.clone())),
         });
     }
     let new_version = stored.version + 1;
-    let (next, action, detail) = match transform(user, m, stored.entity, new_version, now) {
+    let (next, action, detail) = match transform(user, m, stored.entity.clone(), new_version, now) {
         Ok(t) => t,
         Err(outcome) => return done(outcome),
     };
-    let seq = seqs.peek(conn).await?;
-    if !entities::update(conn, &next, m.base_version, seq, &user.id, micros(now)).await? {
-        // Changed or claimed between our read and write: report what won.
-        let current = entities::load(conn, kind, entity_id).await?;
-        if current.as_ref().is_some_and(|c| c.version == m.base_version) {
-            return done(rejected(codes::CLAIMED_BY_OTHER, "another user claimed this item meanwhile"));
-        }
-        return done(MutationOutcome::Conflict {
-            current_version: current.as_ref().map_or(0, |c| c.version),
-            current: current.map(|c| Box::new(c.entity)),
-        });
-    }
-    seqs.used();
+    stored.entity = next;
+    stored.version = new_version;
+    state.changed = true;
     let written = Written {
         decision: detail.decision,
         action,
         kind,
-        entity_id: entity_id.clone(),
+        entity_id,
         mutation_id: m.id.to_string(),
         trail: detail.trail.to_string(),
     };
-    Ok((MutationOutcome::Applied { new_version }, Some(written)))
+    (MutationOutcome::Applied { new_version }, Some(written))
 }
 
 #[derive(Default)]

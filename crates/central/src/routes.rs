@@ -10,8 +10,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use sqlx::Row;
 use trustdesk_api::{
-    ChangesPage, Claim, ClaimRequest, ErrorBody, EvidenceInfo, ExtendClaim, Health, Me, MutationBatch,
-    MutationResponse, PublishRulePack, RulePack, MAX_MUTATIONS_PER_BATCH,
+    ChangesPage, Claim, ClaimRequest, ErrorBody, EvidenceInfo, ExtendClaim, Health, IngestBatch,
+    IngestErrors, IngestResponse, Me, MutationBatch, MutationResponse, PublishRulePack, RulePack,
+    MAX_MUTATIONS_PER_BATCH,
 };
 use utoipa::openapi::schema::{AdditionalProperties, Schema};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -21,7 +22,7 @@ use utoipa::OpenApi;
 use crate::auth::User;
 use crate::body::{read_limited, JsonBody};
 use crate::error::ApiError;
-use crate::{claims, db, evidence, feed, mutations, AppState};
+use crate::{claims, db, evidence, feed, mutations, reviews, AppState};
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -37,6 +38,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/evidence/{sha256}", get(download_evidence))
         .route("/v1/rule-packs/current", get(current_rule_pack))
         .route("/v1/rule-packs", post(publish_rule_pack))
+        .route("/v1/ingest/reviews", post(ingest_reviews))
+        .route("/v1/reviews/{id}", axum::routing::delete(delete_review))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // Limits are enforced (and oversized bodies drained) by body::read_limited.
@@ -237,11 +240,44 @@ async fn publish_rule_pack(
     Ok((StatusCode::CREATED, Json(RulePack { version, published_at: now, content: req.content })))
 }
 
+#[utoipa::path(post, path = "/v1/ingest/reviews", security(("bearer" = [])), request_body = IngestBatch,
+    description = "Admin only. Ingests reviews as pending: scanned by the ARM filters, with fake signals \
+        computed against the shop's stored reviews. Malformed fields anywhere refuse the whole batch (422, \
+        every bad field named); well-formed items are answered one by one (created, duplicate by id, or \
+        rejected for an unknown shop or dates in the future).",
+    responses((status = 200, body = IngestResponse), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 422, body = IngestErrors)))]
+async fn ingest_reviews(
+    State(state): State<AppState>,
+    user: User,
+    JsonBody(batch): JsonBody<IngestBatch>,
+) -> Result<Response, ApiError> {
+    Ok(match reviews::ingest(&state.db, &user, state.scanner.as_ref(), &batch.reviews).await? {
+        reviews::Ingested::Done(r) => Json(r).into_response(),
+        reviews::Ingested::Malformed(e) => (StatusCode::UNPROCESSABLE_ENTITY, Json(e)).into_response(),
+    })
+}
+
+#[utoipa::path(delete, path = "/v1/reviews/{id}", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    description = "Admin only. The change feed then carries the review as a deletion.",
+    responses((status = 204), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn delete_review(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    reviews::delete(&state.db, &user, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Trustdesk central service", description = "Change feed, claims, idempotent decisions, evidence and rule packs."),
     paths(health, me, changes, post_mutations, post_claim, extend_claim, release_claim, upload_evidence,
-        download_evidence, current_rule_pack, publish_rule_pack),
+        download_evidence, current_rule_pack, publish_rule_pack, ingest_reviews, delete_review),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

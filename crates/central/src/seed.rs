@@ -149,15 +149,61 @@ fn uuid_at(rng: &mut Rng, at: DateTime<Utc>) -> uuid::Uuid {
     uuid::Builder::from_unix_timestamp_millis(at.timestamp_millis() as u64, &random).into_uuid()
 }
 
+/// Made-up mail domains of the seed's reviewers; the last two are on the
+/// throwaway list (`data/disposable-domains.txt`).
+const MAIL_DOMAINS: &[&str] = &["post.example", "mail.example.org", "inbox.example.net", "web.example"];
+const THROWAWAY_DOMAINS: &[&str] = &["inbox-for-a-day.example", "gone-tomorrow.test"];
+
+/// Every this many reviews, one shop gets a day far above its usual rate.
+const RATE_BURST_EVERY: usize = 4000;
+const RATE_BURST_SIZE: usize = 14;
+
+/// The reviewer's address, chosen from the review id (not the RNG, so adding it
+/// left the rest of the data as it was): about one in 50 is a throwaway.
+fn email_for(review: &Review) -> String {
+    let n = review.id.0.as_u128();
+    let domain = if n % 50 == 7 {
+        THROWAWAY_DOMAINS[(n / 50 % 2) as usize]
+    } else {
+        MAIL_DOMAINS[(n / 50 % MAIL_DOMAINS.len() as u128) as usize]
+    };
+    format!("{}@{domain}", review.reviewer_reference)
+}
+
+fn incoming(review: Review, ip: Option<String>) -> Incoming {
+    let email = Some(email_for(&review));
+    Incoming { review, ip, email }
+}
+
 fn reviews(rng: &mut Rng, seed: u64, n: usize, shops: &[Shop], now: DateTime<Utc>) -> Vec<NewEntity> {
     let (_, base) = demo::generate(seed, n, now);
     let mut batch: Vec<Incoming> = Vec::with_capacity(n);
     let mut cats: Vec<Vec<String>> = Vec::with_capacity(n);
     let mut i = 0;
     let mut base = base.into_iter();
+    let mut next_rate_burst = 100;
     while let Some(mut review) = base.next() {
         let shop = &shops[rng.below(shops.len())];
         review.shop_id = shop.id;
+        if i >= next_rate_burst {
+            next_rate_burst += RATE_BURST_EVERY;
+            // A rate burst: a day (yesterday or earlier, so never in the future)
+            // with many reviews from different addresses.
+            let day = (review.submitted_at - Duration::days(1)).date_naive();
+            let start = day.and_hms_opt(6, 0, 0).expect("valid time").and_utc();
+            let mut next = Some(review);
+            for k in 0..RATE_BURST_SIZE {
+                let Some(mut r) = next.take().or_else(|| base.next()) else { break };
+                r.shop_id = shop.id;
+                r.submitted_at = start + Duration::minutes(30 * k as i64);
+                r.experience_date = day;
+                let ip = Some(format!("198.18.{}.{}", i % 256, k));
+                batch.push(incoming(r, ip));
+                cats.push(Vec::new());
+                i += 1;
+            }
+            continue;
+        }
         let mut found = Vec::new();
         if shop.arm_enabled && rng.below(8) == 0 {
             let industries = shop.effective_industries();
@@ -178,7 +224,7 @@ fn reviews(rng: &mut Rng, seed: u64, n: usize, shops: &[Shop], now: DateTime<Utc
             let size = 3 + rng.below(4);
             let start = review.submitted_at;
             ip = Some(burst_ip.clone());
-            batch.push(Incoming { review, ip });
+            batch.push(incoming(review, ip));
             cats.push(found);
             i += 1;
             for k in 1..size {
@@ -186,18 +232,19 @@ fn reviews(rng: &mut Rng, seed: u64, n: usize, shops: &[Shop], now: DateTime<Utc
                 next.shop_id = shop.id;
                 next.submitted_at = start + Duration::minutes(4 * k as i64);
                 next.experience_date = next.submitted_at.date_naive();
-                batch.push(Incoming { review: next, ip: Some(burst_ip.clone()) });
+                batch.push(incoming(next, Some(burst_ip.clone())));
                 cats.push(Vec::new());
                 i += 1;
             }
             continue;
         }
-        batch.push(Incoming { review, ip });
+        batch.push(incoming(review, ip));
         cats.push(found);
         i += 1;
     }
     debug_assert_eq!(i, batch.len());
-    ingest::add_signals(&mut batch);
+    // The shops are new, so nothing stored counts towards their usual rates.
+    ingest::add_signals(&mut batch, &ingest::History::default());
     batch
         .into_iter()
         .zip(cats)
@@ -423,6 +470,20 @@ mod tests {
             .iter()
             .any(|s| matches!(s, FakeSignal::SameIpBurst { .. }))));
         assert!(reviews.iter().any(|r| r.flags.fake_signals.contains(&FakeSignal::NoConfirmedPurchase)));
+        let has =
+            |f: &dyn Fn(&FakeSignal) -> bool| reviews.iter().any(|r| r.flags.fake_signals.iter().any(f));
+        assert!(has(&|s| matches!(s, FakeSignal::SameIpBurst { ip, review_ids, reviews, .. }
+            if ip.starts_with("203.0.113.") && review_ids.len() == *reviews as usize)));
+        assert!(has(
+            &|s| matches!(s, FakeSignal::DisposableEmail { domain } if domain == "gone-tomorrow.test")
+        ));
+        assert!(has(&|s| matches!(s, FakeSignal::DailyRateBurst { reviews, .. } if *reviews >= 14)));
+        // Only the deliberate bursts: ordinary days stay below the threshold.
+        let burst_reviews = reviews
+            .iter()
+            .filter(|r| r.flags.fake_signals.iter().any(|s| matches!(s, FakeSignal::DailyRateBurst { .. })))
+            .count();
+        assert!(burst_reviews <= 20, "{burst_reviews}");
         let stages: HashSet<_> = a
             .iter()
             .filter_map(|e| match &e.entity {

@@ -102,10 +102,10 @@ async fn binary_adds_users_seeds_imports_and_serves(b: Backend) {
     let csv = dir.path().join("reviews.csv");
     std::fs::write(
         &csv,
-        "stars,text,language,submitted_at,order_reference,ip\n\
-         5,\"Schnell geliefert, gut verpackt.\",de,2026-10-02T08:00:00Z,X-1,192.0.2.7\n\
-         2,\"Slow, but they answered my mail.\",en,2026-10-02T08:10:00Z,,192.0.2.7\n\
-         4,Prima service,nl,2026-10-02T08:20:00Z,X-3,192.0.2.7\n",
+        "stars,text,language,submitted_at,order_reference,ip,email\n\
+         5,\"Schnell geliefert, gut verpackt.\",de,2026-10-02T08:00:00Z,X-1,192.0.2.7,a@post.example\n\
+         2,\"Slow, but they answered my mail.\",en,2026-10-02T08:10:00Z,,192.0.2.7,b@throwawaymail.example\n\
+         4,Prima service,nl,2026-10-02T08:20:00Z,X-3,192.0.2.7,\n",
     )
     .unwrap();
     let out = run(&["import", "--format", "csv", "--shop", &shop, csv.to_str().unwrap()], &storage);
@@ -160,5 +160,7 @@ async fn binary_adds_users_seeds_imports_and_serves(b: Backend) {
         .iter()
         .any(|s| matches!(s, FakeSignal::SameIpBurst { reviews: 3, .. }))));
     assert!(fresh.iter().any(|r| r.flags.fake_signals.contains(&FakeSignal::NoConfirmedPurchase)));
+    let throwaway = FakeSignal::DisposableEmail { domain: "throwawaymail.example".into() };
+    assert_eq!(fresh.iter().filter(|r| r.flags.fake_signals.contains(&throwaway)).count(), 1);
     drop(server);
 }

@@ -24,6 +24,10 @@ on_both_backends!(
     rule_packs_are_served,
     openapi_describes_the_api,
     audit_and_dispute_mutations,
+    deletions_travel_the_feed_in_order,
+    ingestion_validates_scans_and_signals,
+    ingestion_refuses_malformed_items,
+    mutations_on_one_entity_chain_within_a_batch,
 );
 
 async fn health_me_and_tokens(b: Backend) {
@@ -756,6 +760,8 @@ async fn openapi_describes_the_api(b: Backend) {
         "/v1/claims",
         "/v1/evidence",
         "/v1/rule-packs/current",
+        "/v1/ingest/reviews",
+        "/v1/reviews/{id}",
     ] {
         assert!(doc.body["paths"][path].is_object(), "{path} missing");
     }
@@ -807,6 +813,360 @@ async fn audit_and_dispute_mutations(b: Backend) {
             assert_eq!(fee.amount.minor_units, 2500, "the losing shop pays the arbitration fee");
             assert!(case.messages.iter().any(|m| m.body == "I will mediate."));
         }
+        other => panic!("{other:?}"),
+    }
+}
+
+async fn feed_tail(s: &support::Server, token: &str, since: &str) -> (Vec<trustdesk_api::Change>, String) {
+    let mut since = since.to_owned();
+    let mut out = Vec::new();
+    loop {
+        let page: ChangesPage =
+            s.get(Some(token), &format!("/v1/changes?since={since}&limit=7")).await.json();
+        out.extend(page.items);
+        since = page.next_cursor;
+        if !page.has_more {
+            return (out, since);
+        }
+    }
+}
+
+async fn deletions_travel_the_feed_in_order(b: Backend) {
+    let s = support::start(b).await;
+    s.seed(3, 60, 0, 0).await;
+    let admin = s.user(Role::Admin).await;
+    let moderator = s.user(Role::Moderator).await;
+    let (_, start) = feed_tail(&s, &moderator, "0").await;
+    let pending = s.ids_in_state("review", "pending").await;
+    let (a, gone, c) = (&pending[0], &pending[1], &pending[2]);
+
+    // Only an admin deletes; a malformed or unknown id names no review.
+    s.delete(&moderator, &format!("/v1/reviews/{gone}")).await.expect_error(403, "forbidden");
+    s.delete(&admin, "/v1/reviews/not-a-uuid").await.expect_error(404, "not_found");
+    s.delete(&admin, &format!("/v1/reviews/{}", uuid::Uuid::now_v7())).await.expect_error(404, "not_found");
+
+    // Upsert, delete, upsert: the feed keeps that order.
+    let publish = |id: &str| batch(vec![review_decision(id, 1, json!({"action": "publish"}))]);
+    s.post(Some(&moderator), "/v1/mutations", &publish(a)).await;
+    assert_eq!(s.delete(&admin, &format!("/v1/reviews/{gone}")).await.status, 204);
+    s.post(Some(&moderator), "/v1/mutations", &publish(c)).await;
+    s.delete(&admin, &format!("/v1/reviews/{gone}")).await.expect_error(404, "not_found");
+
+    let (tail, end) = feed_tail(&s, &moderator, &start).await;
+    let seen: Vec<(&str, trustdesk_api::ChangeOp)> = tail.iter().map(|c| (c.id.as_str(), c.op)).collect();
+    use trustdesk_api::ChangeOp::{Delete, Upsert};
+    assert_eq!(seen, vec![(a.as_str(), Upsert), (gone.as_str(), Delete), (c.as_str(), Upsert)]);
+    let deletion = &tail[1];
+    assert_eq!((deletion.kind, deletion.version, deletion.entity.is_none()), (EntityKind::Review, 2, true));
+    // Resuming right after the first change gives the rest, once.
+    let (rest, _) = feed_tail(&s, &moderator, &tail[0].cursor).await;
+    assert_eq!(
+        rest.iter().map(|c| c.cursor.clone()).collect::<Vec<_>>(),
+        vec![tail[1].cursor.clone(), tail[2].cursor.clone()]
+    );
+    // From the start the deletion replaces the review (the feed is compacted).
+    let all = all_changes(&s, &moderator, 1000).await;
+    let of_gone: Vec<_> = all.iter().filter(|c| c.id == *gone).collect();
+    assert_eq!(of_gone.len(), 1);
+    assert_eq!(of_gone[0].op, Delete);
+    // Nothing new after the end.
+    let (none, _) = feed_tail(&s, &moderator, &end).await;
+    assert!(none.is_empty());
+
+    // A deleted review can no longer be decided or claimed, and the trail says who deleted it.
+    let r: MutationResponse = s
+        .post(
+            Some(&moderator),
+            "/v1/mutations",
+            &batch(vec![review_decision(gone, 2, json!({"action": "publish"}))]),
+        )
+        .await
+        .json();
+    assert_eq!(rejected_code(&r, 0), "not_found");
+    let claim: Claim =
+        s.post(Some(&moderator), "/v1/claims", &json!({"kind": "review", "limit": 1000})).await.json();
+    assert!(!claim.ids.contains(gone));
+    use sqlx::Row;
+    let trail: i64 =
+        sqlx::query("SELECT COUNT(*) FROM audit_trail WHERE action = 'review.delete' AND entity_id = $1")
+            .bind(gone)
+            .fetch_one(&s.db.read)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
+    assert_eq!(trail, 1);
+}
+
+fn new_review(shop: &str, text: &str) -> Value {
+    json!({
+        "shop_id": shop, "stars": 4, "text": text, "language": "de",
+        "submitted_at": "2026-10-02T08:00:00Z", "order_reference": "ORD-1",
+        "reviewer_reference": "cust-1", "source": "invitation"
+    })
+}
+
+async fn ingestion_validates_scans_and_signals(b: Backend) {
+    let s = support::start(b).await;
+    s.seed(2, 10, 0, 0).await;
+    let admin = s.user(Role::Admin).await;
+    let moderator = s.user(Role::Moderator).await;
+    let shops: Vec<trustdesk_domain::Shop> = all_changes(&s, &admin, 1000)
+        .await
+        .into_iter()
+        .filter_map(|c| match c.entity {
+            Some(Entity::Shop(shop)) => Some(shop),
+            _ => None,
+        })
+        .collect();
+    // An ARM shop in the general industry, so the insult category applies.
+    use sqlx::Row;
+    let mut shop = shops[0].clone();
+    shop.arm_enabled = true;
+    shop.industries = vec![trustdesk_domain::Industry::General];
+    sqlx::query("UPDATE entities SET doc = $1 WHERE kind = 'shop' AND id = $2")
+        .bind(serde_json::to_string(&shop).unwrap())
+        .bind(shop.id.to_string())
+        .execute(&s.db.write)
+        .await
+        .unwrap();
+    let sid = shop.id.to_string();
+    let (_, start) = feed_tail(&s, &moderator, "0").await;
+
+    let mut items = Vec::new();
+    for k in 0..3 {
+        let mut r = new_review(&sid, &format!("Lieferung Nummer {k} kam pünktlich und gut verpackt an."));
+        r["submitted_at"] = json!(format!("2026-10-02T08:{:02}:00Z", 10 * k));
+        r["ip"] = json!("192.0.2.44");
+        items.push(r);
+    }
+    items[1]["email"] = json!("someone@Throwaway-Mail.example");
+    items[2]["text"] = json!("Der Fahrer ist ein Idiot.");
+    items[2]["order_reference"] = json!("");
+    let fixed_id = uuid::Uuid::now_v7().to_string();
+    items[0]["id"] = json!(fixed_id);
+    let mut unknown_shop = new_review(&uuid::Uuid::now_v7().to_string(), "Alles bestens, gerne wieder.");
+    unknown_shop["reviewer_reference"] = json!("cust-2");
+    items.push(unknown_shop);
+    let mut future = new_review(&sid, "Sehr freundlich am Telefon.");
+    future["submitted_at"] = json!("2999-01-01T00:00:00Z");
+    items.push(future);
+    let mut late_experience = new_review(&sid, "Sehr freundlich am Telefon.");
+    late_experience["experience_date"] = json!("2026-10-03");
+    items.push(late_experience);
+
+    // Moderators may not ingest.
+    s.post(Some(&moderator), "/v1/ingest/reviews", &json!({ "reviews": items }))
+        .await
+        .expect_error(403, "forbidden");
+    let r = s.post(Some(&admin), "/v1/ingest/reviews", &json!({ "reviews": items })).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let answer: trustdesk_api::IngestResponse = r.json();
+    use trustdesk_api::IngestOutcome as O;
+    use trustdesk_domain::review::FakeSignal;
+    let outcomes: Vec<&O> = answer.results.iter().map(|r| &r.outcome).collect();
+    assert_eq!(answer.results.iter().map(|r| r.index).collect::<Vec<_>>(), vec![0, 1, 2, 3, 4, 5]);
+    assert_eq!(answer.results[0].id.as_deref(), Some(fixed_id.as_str()));
+    let signals = |i: usize| match outcomes[i] {
+        O::Created { fake_signals, .. } => fake_signals.clone(),
+        other => panic!("{other:?}"),
+    };
+    let ids: Vec<trustdesk_domain::ReviewId> =
+        (0..3).map(|i| answer.results[i].id.as_ref().unwrap().parse().unwrap()).collect();
+    let burst = FakeSignal::SameIpBurst {
+        reviews: 3,
+        window_minutes: 60,
+        ip: "192.0.2.44".into(),
+        review_ids: ids.clone(),
+    };
+    assert_eq!(signals(0), vec![burst.clone()]);
+    assert_eq!(
+        signals(1),
+        vec![burst.clone(), FakeSignal::DisposableEmail { domain: "throwaway-mail.example".into() }]
+    );
+    assert_eq!(signals(2), vec![burst.clone(), FakeSignal::NoConfirmedPurchase]);
+    match outcomes[2] {
+        O::Created { categories, .. } => assert_eq!(categories, &vec![trustdesk_domain::ArmCategory::Insult]),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(outcomes[3], O::Rejected { code, .. } if code == "not_found"));
+    assert!(
+        matches!(outcomes[4], O::Rejected { code, message } if code == "invalid" && message.contains("future"))
+    );
+    assert!(matches!(outcomes[5], O::Rejected { code, .. } if code == "invalid"));
+
+    // Stored with their signals, in the feed, claimable by category.
+    let (tail, _) = feed_tail(&s, &moderator, &start).await;
+    assert_eq!(tail.len(), 3);
+    match &tail[0].entity {
+        Some(Entity::Review(r)) => {
+            assert_eq!(r.flags.fake_signals, vec![burst]);
+            assert_eq!(r.status, trustdesk_domain::ReviewStatus::Pending);
+        }
+        other => panic!("{other:?}"),
+    }
+    let claim: Claim = s
+        .post(
+            Some(&admin),
+            "/v1/claims",
+            &json!({"kind": "review", "limit": 10, "filter": {"category": "insult"}}),
+        )
+        .await
+        .json();
+    assert!(claim.ids.contains(&ids[2].to_string()), "{claim:?}");
+    assert!(!claim.ids.contains(&ids[0].to_string()) && !claim.ids.contains(&ids[1].to_string()));
+
+    // Resending the batch: the one with a fixed id is a duplicate, nothing is stored twice.
+    let again: trustdesk_api::IngestResponse =
+        s.post(Some(&admin), "/v1/ingest/reviews", &json!({ "reviews": [items[0].clone()] })).await.json();
+    assert_eq!(again.results[0].outcome, O::Duplicate);
+    let count: i64 = sqlx::query("SELECT COUNT(*) FROM entities WHERE kind = 'review' AND id = $1")
+        .bind(&fixed_id)
+        .fetch_one(&s.db.read)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    assert_eq!(count, 1);
+
+    // A day far above the shop's usual rate, measured against what is stored.
+    let day: Vec<Value> = (0..12)
+        .map(|k| {
+            let mut r = new_review(&sid, &format!("Bewertung {k}: alles in Ordnung, danke schön."));
+            r["submitted_at"] = json!(format!("2026-10-20T{:02}:00:00Z", k + 6));
+            r["reviewer_reference"] = json!(format!("cust-burst-{k}"));
+            r
+        })
+        .collect();
+    let answer: trustdesk_api::IngestResponse =
+        s.post(Some(&admin), "/v1/ingest/reviews", &json!({ "reviews": day })).await.json();
+    for r in &answer.results {
+        match &r.outcome {
+            O::Created { fake_signals, .. } => assert!(
+                fake_signals.iter().any(|f| matches!(f, FakeSignal::DailyRateBurst { reviews: 12, .. })),
+                "{fake_signals:?}"
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+async fn ingestion_refuses_malformed_items(b: Backend) {
+    let s = support::start_with(b, |mut c| {
+        c.max_body_bytes = 256 * 1024;
+        c
+    })
+    .await;
+    s.seed(1, 0, 0, 0).await;
+    let admin = s.user(Role::Admin).await;
+    let sid = uuid::Uuid::now_v7().to_string();
+    let good = new_review(&sid, "Gut.");
+    let mut bad = Vec::new();
+    let mut long = good.clone();
+    long["text"] = json!("x".repeat(10_001));
+    bad.push(long);
+    let mut v = good.clone();
+    v["stars"] = json!(6);
+    v["language"] = json!("deu");
+    bad.push(v);
+    let mut v = good.clone();
+    v["submitted_at"] = json!("yesterday");
+    v["experience_date"] = json!("2026-13-01");
+    v["shop_id"] = json!("shop-1");
+    bad.push(v);
+    let mut v = good.clone();
+    v["id"] = json!(uuid::Uuid::new_v4().to_string());
+    v["email"] = json!("no-at-sign");
+    v["ip"] = json!("not an ip");
+    v["reviewer_reference"] = json!("");
+    v["text"] = json!("");
+    bad.push(v);
+    bad.push(good.clone());
+    let r = s.post(Some(&admin), "/v1/ingest/reviews", &json!({ "reviews": bad })).await;
+    r.expect_error(422, "invalid");
+    let errors: Vec<(u64, String)> = r.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["index"].as_u64().unwrap(), e["field"].as_str().unwrap().to_owned()))
+        .collect();
+    let want: Vec<(u64, String)> = [
+        (0, "text"),
+        (1, "stars"),
+        (1, "language"),
+        (2, "shop_id"),
+        (2, "submitted_at"),
+        (2, "experience_date"),
+        (3, "id"),
+        (3, "text"),
+        (3, "reviewer_reference"),
+        (3, "ip"),
+        (3, "email"),
+    ]
+    .iter()
+    .map(|(i, f)| (*i, f.to_string()))
+    .collect();
+    assert_eq!(errors, want, "{}", r.body);
+    use sqlx::Row;
+    let stored: i64 = sqlx::query("SELECT COUNT(*) FROM entities WHERE kind = 'review'")
+        .fetch_one(&s.db.read)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    assert_eq!(stored, 0, "a malformed batch stores nothing");
+
+    // Shapes serde refuses: wrong types, unknown fields, unknown enum values; and limits.
+    let post =
+        |body: Value| s.post_raw(Some(&admin), "/v1/ingest/reviews", serde_json::to_vec(&body).unwrap());
+    let mut v = good.clone();
+    v["stars"] = json!("four");
+    post(json!({ "reviews": [v] })).await.expect_error(400, "bad_request");
+    let mut v = good.clone();
+    v["mood"] = json!("happy");
+    post(json!({ "reviews": [v] })).await.expect_error(400, "bad_request");
+    let mut v = good.clone();
+    v["source"] = json!("carrier_pigeon");
+    post(json!({ "reviews": [v] })).await.expect_error(400, "bad_request");
+    post(json!({ "reviews": {} })).await.expect_error(400, "bad_request");
+    post(json!({ "reviews": vec![good.clone(); 501] })).await.expect_error(400, "bad_request");
+    let mut huge = good.clone();
+    huge["text"] = json!("x".repeat(300 * 1024));
+    post(json!({ "reviews": [huge] })).await.expect_error(413, "payload_too_large");
+    s.post_raw(Some(&admin), "/v1/ingest/reviews", b"{\"reviews\": [\xff]}".to_vec())
+        .await
+        .expect_error(400, "bad_request");
+    s.post(None, "/v1/ingest/reviews", &json!({ "reviews": [] })).await.expect_error(401, "unauthorized");
+    let empty: trustdesk_api::IngestResponse = post(json!({ "reviews": [] })).await.json();
+    assert!(empty.results.is_empty());
+}
+
+async fn mutations_on_one_entity_chain_within_a_batch(b: Backend) {
+    let s = support::start(b).await;
+    s.seed(1, 20, 0, 0).await;
+    let t = s.user(Role::Moderator).await;
+    let id = s.ids_in_state("review", "pending").await[0].clone();
+    let deadline = (chrono::Utc::now() + chrono::Duration::days(14)).to_rfc3339();
+    let mut ask = review_decision(&id, 1, json!({"action": "request_evidence", "deadline": deadline}));
+    ask["op"]["message"] = json!("Please send the invoice.");
+    let muts = vec![
+        ask,
+        // Still based on version 1: the first one moved it on.
+        review_decision(&id, 1, json!({"action": "publish"})),
+        review_decision(&id, 2, json!({"action": "publish"})),
+    ];
+    let r: MutationResponse = s.post(Some(&t), "/v1/mutations", &batch(muts)).await.json();
+    assert_eq!(r.results[0].outcome, MutationOutcome::Applied { new_version: 2 });
+    assert!(matches!(r.results[1].outcome, MutationOutcome::Conflict { current_version: 2, .. }));
+    assert!(
+        matches!(&r.results[2].outcome, MutationOutcome::Rejected { code, .. } if code == "illegal_transition")
+    );
+    assert_eq!(s.version_of("review", &id).await, 2);
+    let tail = all_changes(&s, &t, 1000).await;
+    let of_it: Vec<_> = tail.iter().filter(|c| c.id == id).collect();
+    assert_eq!(of_it.len(), 1);
+    match &of_it[0].entity {
+        Some(Entity::Review(r)) => assert_eq!(r.status.state_name(), "evidence_requested"),
         other => panic!("{other:?}"),
     }
 }

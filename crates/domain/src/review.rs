@@ -85,12 +85,37 @@ pub struct ShopFlag {
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum FakeSignal {
-    /// Several reviews from one IP address within a short window.
-    SameIpBurst { reviews: u32, window_minutes: u32 },
+    /// Several reviews for one shop from one IP address within a short window.
+    SameIpBurst {
+        /// How many reviews fell in the window, this one included.
+        reviews: u32,
+        window_minutes: u32,
+        /// The address they came from (empty in records made before it was kept).
+        #[serde(default)]
+        ip: String,
+        /// The reviews in the window, this one included.
+        #[serde(default)]
+        review_ids: Vec<ReviewId>,
+    },
     /// No confirmed purchase matches the order reference.
     NoConfirmedPurchase,
     /// Text nearly identical to another review.
     DuplicateText { other: ReviewId },
+    /// The reviewer's e-mail address is at a throwaway-mail domain.
+    DisposableEmail {
+        /// The domain of the address (the address itself is not kept).
+        domain: String,
+    },
+    /// Far more reviews for the shop on one (UTC) day than it usually gets.
+    DailyRateBurst {
+        day: NaiveDate,
+        /// Reviews for the shop on that day, this one included.
+        reviews: u32,
+        /// The shop's usual reviews per day over the `baseline_days` before, in
+        /// hundredths (integers keep the record exact: 0.25/day is 25).
+        usual_per_day_hundredths: u32,
+        baseline_days: u32,
+    },
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

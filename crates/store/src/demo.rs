@@ -371,9 +371,13 @@ fn review(rng: &mut Rng, shops: &[Shop], i: usize, now: DateTime<Utc>) -> Review
         });
     }
     if rng.below(15) == 0 {
-        flags
-            .fake_signals
-            .push(FakeSignal::SameIpBurst { reviews: 3 + rng.below(5) as u32, window_minutes: 30 });
+        flags.fake_signals.push(FakeSignal::SameIpBurst {
+            reviews: 3 + rng.below(5) as u32,
+            window_minutes: 30,
+            // Documentation range (RFC 5737); derived without the RNG so the rest of the data stays put.
+            ip: format!("203.0.113.{}", i % 256),
+            review_ids: Vec::new(),
+        });
     }
     Review {
         id: ReviewId(rng.uuid_v7(submitted_at)),

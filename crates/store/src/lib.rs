@@ -136,6 +136,12 @@ impl Store {
     /// Applies one page of the server's change feed and advances the feed's
     /// cursor in the same transaction, so an interrupted sync resumes exactly
     /// where it stopped.
+    ///
+    /// A deleted review goes with its hits, unless the outbox still holds a
+    /// decision on it: then it stays, marked `server_deleted`, and its pending
+    /// decisions become conflicts (server copy `null`), so the user sees what
+    /// happened instead of losing the decision. Resolving the last of them
+    /// removes the review.
     pub async fn apply_changes(
         &self,
         page: &ServerChanges,
@@ -147,7 +153,7 @@ impl Store {
         write_reviews(&mut tx, &page.reviews).await?;
         audits::write_audits(&mut tx, &page.audits).await?;
         for id in &page.deleted_reviews {
-            sqlx::query("DELETE FROM reviews WHERE id = ?1").bind(id.to_string()).execute(&mut *tx).await?;
+            delete_review(&mut tx, &id.to_string(), now).await?;
         }
         sqlx::query(
             "INSERT INTO sync_state (feed, cursor, updated_at) VALUES (?1, ?2, ?3)
@@ -508,12 +514,26 @@ impl Store {
                 "the decision has not been answered by the server yet".into(),
             ));
         }
+        let server_deleted: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(server_deleted), 0) FROM reviews WHERE id = ?1")
+                .bind(&entity_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if keep_mine && server_deleted != 0 {
+            return Err(StoreError::NotUndoable(
+                "the server deleted this review; the decision can only be dropped".into(),
+            ));
+        }
         sqlx::query("DELETE FROM outbox WHERE mutation_id = ?1")
             .bind(id.to_string())
             .execute(&mut *tx)
             .await?;
         let event = if keep_mine { "conflict_kept_mine" } else { "conflict_accepted_theirs" };
         journal_review_event(&mut tx, now, actor, &entity_id, event, &id.to_string(), &payload).await?;
+        if server_deleted != 0 {
+            // Once no decision on it is left, the server's deletion lands.
+            delete_review(&mut tx, &entity_id, now).await?;
+        }
         let old: ReviewDecision = serde_json::from_str(&payload)?;
         let again = if keep_mine {
             let new = NewDecision {
@@ -679,6 +699,33 @@ async fn insert_decision(
     Ok(decision)
 }
 
+/// Removes a review the server deleted, with its hits; or, while the outbox holds
+/// decisions on it, keeps it marked and turns its pending decisions into conflicts.
+async fn delete_review(conn: &mut SqliteConnection, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let outstanding: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT mutation_id, payload, delivery FROM outbox WHERE entity_id = ?1 ORDER BY seq")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+    if outstanding.is_empty() {
+        sqlx::query("DELETE FROM review_hits WHERE review_id = ?1").bind(id).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM reviews WHERE id = ?1").bind(id).execute(&mut *conn).await?;
+        return Ok(());
+    }
+    sqlx::query("UPDATE reviews SET server_deleted = 1 WHERE id = ?1").bind(id).execute(&mut *conn).await?;
+    for (mutation_id, payload, delivery) in outstanding {
+        if delivery != "pending" {
+            continue; // Already waiting for the user.
+        }
+        sqlx::query("UPDATE outbox SET delivery = 'conflict', server_copy = 'null' WHERE mutation_id = ?1")
+            .bind(&mutation_id)
+            .execute(&mut *conn)
+            .await?;
+        journal_review_event(conn, now, "sync", id, "decision_conflict", &mutation_id, &payload).await?;
+    }
+    Ok(())
+}
+
 /// Appends one event about a review's decision to the journal.
 async fn journal_review_event(
     conn: &mut SqliteConnection,
@@ -764,7 +811,7 @@ async fn write_reviews(conn: &mut SqliteConnection, reviews: &[Review]) -> Resul
                stars = excluded.stars, text = excluded.text, language = excluded.language,
                experience_date = excluded.experience_date, submitted_at = excluded.submitted_at,
                source = excluded.source, state = excluded.state, status = excluded.status,
-               flags = excluded.flags, version = excluded.version",
+               flags = excluded.flags, version = excluded.version, server_deleted = 0",
         );
         b.build().execute(&mut *conn).await?;
     }

@@ -39,6 +39,9 @@ pub struct ReviewView {
     /// How the server answered the newest local decision, when it did not apply
     /// it: a conflict or a refusal the user must resolve.
     pub attention: Option<Attention>,
+    /// The server deleted this review; it stays only until its local decisions
+    /// are resolved (they show as conflicts).
+    pub deleted_on_server: bool,
 }
 
 /// A local decision the server did not apply.
@@ -126,5 +129,6 @@ pub(crate) fn review_view(row: &SqliteRow) -> Result<ReviewView, StoreError> {
             }),
             _ => None,
         },
+        deleted_on_server: row.try_get::<i64, _>("server_deleted")? != 0,
     })
 }

@@ -675,3 +675,65 @@ async fn conflicts_show_and_resolve_either_way() {
     // Resolving twice is a clear error.
     assert_eq!(store.resolve(b.id, true, "mod-anna", Utc::now()).await.unwrap_err().code(), "not_found");
 }
+
+#[tokio::test]
+async fn a_server_deletion_removes_the_review_unless_a_decision_waits_on_it() {
+    use trustdesk_domain::ArmCategory;
+    let (dir, store, reviews) = seeded(60).await;
+    let pending: Vec<_> = reviews.iter().filter(|r| r.status == ReviewStatus::Pending).take(3).collect();
+    let (gone, decided, restored) = (pending[0], pending[1], pending[2]);
+    store.put_hits(&[(gone.id, vec![hit(ArmCategory::Insult, "en.insult.1")])], "v1").await.unwrap();
+    let d = store.record_decision(decide(decided, ReviewAction::Publish), Utc::now()).await.unwrap();
+    let r = store.record_decision(decide(restored, ReviewAction::Publish), Utc::now()).await.unwrap();
+    let unknown = trustdesk_domain::ReviewId::new();
+    let page = trustdesk_store::ServerChanges {
+        deleted_reviews: vec![gone.id, decided.id, restored.id, unknown],
+        cursor: "77".into(),
+        ..Default::default()
+    };
+    store.apply_changes(&page, "main", Utc::now()).await.unwrap();
+    assert_eq!(store.cursor("main").await.unwrap().as_deref(), Some("77"));
+
+    // No decision on it: the review and its hits are gone.
+    assert_eq!(store.get_review(gone.id).await.unwrap_err().code(), "not_found");
+    assert_eq!(store.review_count().await.unwrap(), 59);
+    let db =
+        sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.path().join("nested/trustdesk.db").display()))
+            .await
+            .unwrap();
+    let hits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM review_hits WHERE review_id = ?1")
+        .bind(gone.id.to_string())
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(hits, 0);
+
+    // A decision waits on it: kept, shown as a conflict, no longer sent.
+    let v = store.get_review(decided.id).await.unwrap();
+    assert!(v.deleted_on_server);
+    assert_eq!((v.pending_decisions, v.attention), (1, Some(trustdesk_store::Attention::Conflict)));
+    assert_eq!(store.pending_count().await.unwrap(), 0);
+    assert_eq!(store.journal_entries_for(&d.id.to_string(), "decision_conflict").await.unwrap(), 1);
+    assert_eq!(store.undo_decision(d.id, "mod-anna", Utc::now()).await.unwrap_err().code(), "not_undoable");
+    // Re-sending it would only be refused: the user can drop it, and then the review goes.
+    assert_eq!(store.resolve(d.id, true, "mod-anna", Utc::now()).await.unwrap_err().code(), "not_undoable");
+    assert_eq!(store.get_review(decided.id).await.unwrap().pending_decisions, 1);
+    assert_eq!(store.resolve(d.id, false, "mod-anna", Utc::now()).await.unwrap(), (decided.id, None));
+    assert_eq!(store.get_review(decided.id).await.unwrap_err().code(), "not_found");
+    assert_eq!(store.journal_entries_for(&d.id.to_string(), "conflict_accepted_theirs").await.unwrap(), 1);
+
+    // The server sends a deleted review again: it is an ordinary review once more,
+    // and the conflict stays for the user to resolve against the server's copy.
+    let again = trustdesk_store::ServerChanges {
+        reviews: vec![restored.clone()],
+        cursor: "78".into(),
+        ..Default::default()
+    };
+    store.apply_changes(&again, "main", Utc::now()).await.unwrap();
+    let v = store.get_review(restored.id).await.unwrap();
+    assert!(!v.deleted_on_server);
+    assert_eq!(v.attention, Some(trustdesk_store::Attention::Conflict));
+    let (_, redo) = store.resolve(r.id, true, "mod-anna", Utc::now()).await.unwrap();
+    assert!(redo.is_some());
+    assert_eq!(store.pending_count().await.unwrap(), 1);
+}
