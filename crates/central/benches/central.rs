@@ -37,6 +37,8 @@ async fn start(backend: &str) -> Bench {
     let config = Config::new(dir.path().to_owned());
     tokio::spawn(trustdesk_central::serve(listener, db.clone(), config));
     let token = auth::add_user(&db, "bench", Role::Admin).await.unwrap();
+    // reqwest is built without a bundled TLS provider in this workspace.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     Bench { base: format!("http://{addr}"), db, token, http: reqwest::Client::new(), _dir: dir }
 }
 

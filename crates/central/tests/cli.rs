@@ -77,6 +77,7 @@ async fn binary_adds_users_seeds_imports_and_serves(b: Backend) {
         .to_owned();
     assert!(base.starts_with("http://127.0.0.1:") && !base.ends_with(":0"), "{base}");
 
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
     let health: Health = http.get(format!("{base}/v1/health")).send().await.unwrap().json().await.unwrap();
     assert_eq!(health.status, "ok");

@@ -27,9 +27,24 @@ describe('format', () => {
     expect(sourceLabel('imported')).toBe('Imported');
     expect(sourceLabel('direct_double_opt_in')).toBe('Direct (double opt-in)');
     expect(reasonLabel('experience_too_old')).toBe('Experience older than 6 months');
-    expect(fakeSignalLabel({ kind: 'same_ip_burst', reviews: 4, window_minutes: 30 })).toBe(
+    expect(fakeSignalLabel({ kind: 'same_ip_burst', reviews: 4, window_minutes: 30, ip: '', review_ids: [] })).toBe(
       '4 reviews from one IP address within 30 minutes',
     );
+    expect(
+      fakeSignalLabel({ kind: 'same_ip_burst', reviews: 3, window_minutes: 20, ip: '203.0.113.9', review_ids: [] }),
+    ).toBe('3 reviews from IP address 203.0.113.9 within 20 minutes');
+    expect(fakeSignalLabel({ kind: 'disposable_email', domain: 'tempbox.example' })).toBe(
+      "Reviewer's e-mail is on a throwaway domain (tempbox.example)",
+    );
+    expect(
+      fakeSignalLabel({
+        kind: 'daily_rate_burst',
+        day: '2026-11-20',
+        reviews: 14,
+        usual_per_day_hundredths: 125,
+        baseline_days: 28,
+      }),
+    ).toBe('14 reviews for this shop on 2026-11-20, against a usual 1.25 a day (28 days before)');
   });
 
   it('draws stars and clamps out-of-range input', () => {

@@ -59,11 +59,17 @@ export function sourceLabel(s: ReviewSource): string {
 export function fakeSignalLabel(s: FakeSignal): string {
   switch (s.kind) {
     case 'same_ip_burst':
-      return `${s.reviews} reviews from one IP address within ${s.window_minutes} minutes`;
+      return `${s.reviews} reviews from ${s.ip ? `IP address ${s.ip}` : 'one IP address'} within ${s.window_minutes} minutes`;
     case 'no_confirmed_purchase':
       return 'No confirmed purchase for the order reference';
     case 'duplicate_text':
       return `Text nearly identical to review ${s.other}`;
+    case 'disposable_email':
+      return `Reviewer's e-mail is on a throwaway domain (${s.domain})`;
+    case 'daily_rate_burst': {
+      const usual = (s.usual_per_day_hundredths / 100).toLocaleString('en', { maximumFractionDigits: 2 });
+      return `${s.reviews} reviews for this shop on ${s.day}, against a usual ${usual} a day (${s.baseline_days} days before)`;
+    }
   }
 }
 

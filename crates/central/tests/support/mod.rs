@@ -80,7 +80,12 @@ pub async fn start_with(backend: Backend, tweak: impl FnOnce(Config) -> Config) 
         base: format!("http://{addr}"),
         db,
         data_dir: Arc::new(dir),
-        http: reqwest::Client::builder().pool_max_idle_per_host(32).build().expect("client"),
+        http: {
+            // The workspace builds reqwest without a bundled TLS provider (the
+            // sync client installs ring); tests do the same.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            reqwest::Client::builder().pool_max_idle_per_host(32).build().expect("client")
+        },
         task,
     }
 }

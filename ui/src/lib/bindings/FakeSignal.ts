@@ -4,4 +4,29 @@ import type { ReviewId } from "./ReviewId";
 /**
  * One signal that a review may not rest on a real experience.
  */
-export type FakeSignal = { "kind": "same_ip_burst", reviews: number, window_minutes: number, } | { "kind": "no_confirmed_purchase" } | { "kind": "duplicate_text", other: ReviewId, };
+export type FakeSignal = { "kind": "same_ip_burst", 
+/**
+ * How many reviews fell in the window, this one included.
+ */
+reviews: number, window_minutes: number, 
+/**
+ * The address they came from (empty in records made before it was kept).
+ */
+ip: string, 
+/**
+ * The reviews in the window, this one included.
+ */
+review_ids: Array<ReviewId>, } | { "kind": "no_confirmed_purchase" } | { "kind": "duplicate_text", other: ReviewId, } | { "kind": "disposable_email", 
+/**
+ * The domain of the address (the address itself is not kept).
+ */
+domain: string, } | { "kind": "daily_rate_burst", day: string, 
+/**
+ * Reviews for the shop on that day, this one included.
+ */
+reviews: number, 
+/**
+ * The shop's usual reviews per day over the `baseline_days` before, in
+ * hundredths (integers keep the record exact: 0.25/day is 25).
+ */
+usual_per_day_hundredths: number, baseline_days: number, };
