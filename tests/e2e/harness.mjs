@@ -73,3 +73,19 @@ export async function screenshot(browser, name) {
   await new Promise((r) => setTimeout(r, 1000));
   await browser.saveScreenshot(path.join(dir, `${name}.png`));
 }
+
+/** Runs `step`; on failure saves a screenshot and the page text next to the other output. */
+export async function explained(browser, name, step) {
+  try {
+    return await step();
+  } catch (e) {
+    const dir = process.env.TRUSTDESK_E2E_OUT;
+    if (dir) {
+      mkdirSync(dir, { recursive: true });
+      await browser.saveScreenshot(path.join(dir, `FAILED-${name}.png`)).catch(() => {});
+      const text = await browser.execute(() => document.body.innerText).catch(() => '');
+      e.message += `\n--- page text at failure ---\n${String(text).slice(0, 3000)}`;
+    }
+    throw e;
+  }
+}

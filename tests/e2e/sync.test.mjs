@@ -3,7 +3,7 @@
 // an empty local store, and a decision made in the window reaches the server.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { screenshot, startApp } from './harness.mjs';
+import { explained, screenshot, startApp } from './harness.mjs';
 
 let app;
 let browser;
@@ -110,13 +110,17 @@ test('a decision made in the window reaches the server with Sync now', async () 
   await browser.keys('p');
   const status = browser.$('[data-testid="sync-status"]');
   await browser.$('[data-testid="sync-now"]').click();
-  await browser.waitUntil(async () => !(await status.getText()).includes('waiting'), { timeout: 10000 });
-  const review = await serverReview(id);
-  assert.equal(review?.status?.state, 'published', JSON.stringify(review?.status));
+  await browser.waitUntil(async () => (await serverReview(id))?.status?.state === 'published', {
+    timeout: 10000,
+    interval: 300,
+    timeoutMsg: 'the decision did not reach the server',
+  });
+  await browser.waitUntil(async () => /^Synced/.test(await status.getText()), { timeout: 10000 });
   await screenshot(browser, 'synced');
 });
 
-test('a conflict is shown with both versions and resolved by the user', async () => {
+test('a conflict is shown with both versions and resolved by the user', () =>
+  explained(browser, 'conflict', async () => {
   const id = await browser.execute(() =>
     document.querySelector('[role="option"][aria-selected="true"]')?.getAttribute('data-review-id'),
   );
@@ -143,7 +147,7 @@ test('a conflict is shown with both versions and resolved by the user', async ()
   await tag.waitForExist({ reverse: true, timeout: 5000 });
   const status = await browser.$(`[data-review-id="${id}"] [data-testid="review-status"]`).getText();
   assert.equal(status.trim(), 'Published');
-});
+  }));
 
 test('decisions go out by themselves shortly after they are made', async () => {
   await browser.$('select[aria-label="Signal"]').selectByAttribute('value', '');

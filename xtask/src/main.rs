@@ -143,6 +143,12 @@ fn schemathesis() -> Result<()> {
         .arg(format!("Authorization: Bearer {}", central.token)))
 }
 
+/// Path of the central service's debug binary (built by [`Central::start`]).
+pub fn central_binary() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
+    target.join("debug/trustdesk-central")
+}
+
 /// A running `trustdesk-central` on a loopback port with a seeded SQLite
 /// database; stopped when dropped.
 pub struct Central {
@@ -156,9 +162,7 @@ impl Central {
     /// user with `role` and serves on a free port.
     pub fn start(data: &Path, seed_args: &[&str], role: &str) -> Result<Central> {
         run(cargo().args(["build", "-p", "trustdesk-central"]))?;
-        let target =
-            std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
-        let bin = target.join("debug/trustdesk-central");
+        let bin = central_binary();
         std::fs::create_dir_all(data)?;
         if !data.join("central.db").exists() {
             run(Command::new(&bin).arg("seed").args(seed_args).arg("--data-dir").arg(data))?;
@@ -249,6 +253,8 @@ fn e2e() -> Result<()> {
         .env("TRUSTDESK_E2E_SERVER", &central.url)
         .env("TRUSTDESK_E2E_TOKEN", &central.token)
         .env("TRUSTDESK_E2E_SYNC_DATA_DIR", tmp.join("sync-workstation"))
+        .env("TRUSTDESK_E2E_TMP", &tmp)
+        .env("TRUSTDESK_CENTRAL_BIN", central_binary())
         .env("PATH", deps::path_with_cargo_bin());
     run(&mut cmd)
 }

@@ -1,5 +1,9 @@
 // Typed wrappers over the app's IPC commands. The types come from Rust (bindings/).
 import { invoke } from '@tauri-apps/api/core';
+import type { AuditDetail } from './bindings/AuditDetail';
+import type { AuditRow } from './bindings/AuditRow';
+import type { ChecklistStatus } from './bindings/ChecklistStatus';
+import type { ExportedReport } from './bindings/ExportedReport';
 import type { BulkDecideRequest } from './bindings/BulkDecideRequest';
 import type { BulkDecideResult } from './bindings/BulkDecideResult';
 import type { DecideRequest } from './bindings/DecideRequest';
@@ -55,4 +59,32 @@ export const api = {
   reviewContext: (reviewId: string) => call<ReviewContext>('review_context', { reviewId }),
   evidenceMessage: (reviewId: string, deadline: string) =>
     call<string>('evidence_message', { reviewId, deadline }),
+  listAudits: () => call<AuditRow[]>('list_audits'),
+  auditDetail: (auditId: string) => call<AuditDetail>('audit_detail', { auditId }),
+  setAuditItem: (auditId: string, criterionId: string, status: ChecklistStatus, note: string) =>
+    call<AuditDetail>('set_audit_item', { auditId, criterionId, status, note }),
+  addAuditEvidenceUrl: (auditId: string, criterionId: string, url: string) =>
+    call<AuditDetail>('add_audit_evidence_url', { auditId, criterionId, url }),
+  removeAuditEvidence: (auditId: string, criterionId: string, index: number) =>
+    call<AuditDetail>('remove_audit_evidence', { auditId, criterionId, index }),
+  /** Raw bytes as the request body: no JSON round trip for screenshots. */
+  attachAuditEvidence: async (auditId: string, criterionId: string, fileName: string, bytes: Uint8Array) => {
+    try {
+      return await invoke<AuditDetail>('attach_audit_evidence', bytes, {
+        headers: {
+          'audit-id': auditId,
+          'criterion-id': encodeURIComponent(criterionId),
+          'file-name': encodeURIComponent(fileName),
+        },
+      });
+    } catch (e) {
+      throw toIpcError(e);
+    }
+  },
+  evidenceFile: (sha256: string) => call<ArrayBuffer>('evidence_file', { sha256 }),
+  confirmAudit: (auditId: string) => call<AuditDetail>('confirm_audit', { auditId }),
+  resolveAuditChange: (auditId: string, mutationId: string, keepMine: boolean) =>
+    call<AuditDetail>('resolve_audit_change', { auditId, mutationId, keepMine }),
+  exportAuditReport: (auditId: string, format: 'pdf' | 'html') =>
+    call<ExportedReport>('export_audit_report', { auditId, format }),
 };
