@@ -24,8 +24,10 @@ pub use checklist::{
     ReAuditItem, Severity, SpotCheckReason, SpotCheckRecommendation,
 };
 pub use decision::{DecisionError, DecisionInput, Grounds, ReviewDecision};
-pub use dispute::{DisputeCase, DisputeDecision, DisputeStage, Money};
-pub use ids::{AuditId, DecisionId, DisputeId, MessageId, ReviewId, ShopId};
+pub use dispute::{
+    DisputeCase, DisputeChange, DisputeDecision, DisputeError, DisputeOutcome, DisputeStage, Money, Remedy,
+};
+pub use ids::{AuditId, DecisionId, DisputeId, MessageId, ProposalId, ReviewId, ShopId};
 pub use lifecycle::{ArmCategory, RejectionReason, ReviewAction, ReviewStatus, TransitionError};
 pub use rating::{RatingLabel, ShopRating};
 pub use review::{Review, ReviewSource, Stars};
