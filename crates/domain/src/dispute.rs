@@ -1045,6 +1045,560 @@ mod tests {
         assert_eq!(c.stage, DisputeStage::Communication, "a refused decision changes nothing");
     }
 
+    fn t(h: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_790_000_000 + h * 3600, 0).unwrap()
+    }
+
+    fn msg(body: &str) -> DisputeChange {
+        DisputeChange::SendMessage { id: MessageId::new(), to: Recipient::Both, body: body.into() }
+    }
+
+    fn deadline(h: i64, reason: &str) -> DisputeChange {
+        DisputeChange::SetDeadline { due: t(h), reason: reason.into() }
+    }
+
+    fn decide(outcome: DisputeOutcome, remedy: Option<Remedy>) -> DisputeChange {
+        DisputeChange::Decide { outcome, remedy, reasoning: "Because.".into(), fee: FeeTerms::default() }
+    }
+
+    fn refund(units: i64) -> Option<Remedy> {
+        Some(Remedy::Refund { amount: Money::eur(units) })
+    }
+
+    /// A case in `stage`, reached through `apply`.
+    fn in_stage(stage: DisputeStage) -> DisputeCase {
+        let mut c = case();
+        if stage >= DisputeStage::Mediation {
+            c.apply(&DisputeChange::MoveStage { to: DisputeStage::Mediation }, "mia", t(1)).unwrap();
+        }
+        if stage >= DisputeStage::ArbitrationReferral {
+            c.apply(&DisputeChange::ReferToArbitration, "mia", t(2)).unwrap();
+        }
+        if stage == DisputeStage::Closed {
+            c.apply(&decide(DisputeOutcome::ShopPrevails, None), "mia", t(3)).unwrap();
+        }
+        c
+    }
+
+    fn agree(c: &mut DisputeCase, amount: Option<Money>) -> ProposalId {
+        let id = ProposalId::new();
+        c.apply(&DisputeChange::Propose { id, text: "Refund half.".into(), amount }, "mia", t(4)).unwrap();
+        for party in [Party::Consumer, Party::Shop] {
+            c.apply(&DisputeChange::RecordAcceptance { proposal_id: id, party, accepts: true }, "mia", t(5))
+                .unwrap();
+        }
+        id
+    }
+
+    #[test]
+    fn stage_move_table() {
+        use DisputeStage::*;
+        for from in DisputeStage::ALL {
+            for to in DisputeStage::ALL {
+                let mut c = in_stage(from);
+                let got = c.apply(&DisputeChange::MoveStage { to }, "mia", t(10));
+                let want = match (from, to) {
+                    (Closed, _) => Err(DisputeError::Closed),
+                    (Communication, Mediation) | (Mediation, ArbitrationReferral) => Ok(()),
+                    (_, Closed) => Err(DisputeError::CloseOnlyByDecision),
+                    _ => Err(DisputeError::IllegalStage { from, to }),
+                };
+                assert_eq!(got, want, "{from:?} -> {to:?}");
+                assert_eq!(c.stage, if want.is_ok() { to } else { from });
+                assert_eq!(from.can_move_to(to), want.is_ok(), "{from:?} -> {to:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn referral_only_from_mediation_and_records_when() {
+        for from in DisputeStage::ALL {
+            let mut c = in_stage(from);
+            let got = c.apply(&DisputeChange::ReferToArbitration, "mia", t(10));
+            match from {
+                DisputeStage::Mediation => {
+                    assert_eq!(got, Ok(()));
+                    assert_eq!(c.referred_at, Some(t(10)));
+                    assert_eq!(c.stage, DisputeStage::ArbitrationReferral);
+                }
+                DisputeStage::Closed => assert_eq!(got, Err(DisputeError::Closed)),
+                _ => assert_eq!(
+                    got,
+                    Err(DisputeError::IllegalStage { from, to: DisputeStage::ArbitrationReferral })
+                ),
+            }
+        }
+        // MoveStage to the referral is the same act.
+        let mut c = in_stage(DisputeStage::Mediation);
+        c.apply(&DisputeChange::MoveStage { to: DisputeStage::ArbitrationReferral }, "mia", t(11)).unwrap();
+        assert_eq!(c.referred_at, Some(t(11)));
+        assert!(matches!(
+            c.events.last().map(|e| &e.what),
+            Some(DisputeEventKind::StageMoved { to: DisputeStage::ArbitrationReferral, .. })
+        ));
+    }
+
+    #[test]
+    fn decision_table() {
+        use DisputeOutcome::*;
+        use DisputeStage::*;
+        for stage in [Communication, Mediation, ArbitrationReferral] {
+            for outcome in DisputeOutcome::ALL {
+                let remedy = match outcome {
+                    ShopPrevails | Settled => None,
+                    ConsumerPrevails => refund(4999),
+                    PartlyUpheld => refund(2000),
+                };
+                let mut c = in_stage(stage);
+                let got = c.apply(&decide(outcome, remedy.clone()), "mia", t(10));
+                let want = match (stage, outcome) {
+                    (_, Settled) => Err(DisputeError::NoAgreedSettlement),
+                    (Communication, _) => Err(DisputeError::MeritsNeedMediation),
+                    _ => Ok(()),
+                };
+                assert_eq!(got, want, "{stage:?} {outcome:?}");
+                if want.is_ok() {
+                    let d = c.decision.as_ref().unwrap();
+                    assert_eq!((c.stage, d.outcome, &d.remedy_kind), (Closed, outcome, &remedy));
+                    assert_eq!(d.decided_by, "mia");
+                    assert_eq!(c.next_deadline(), None);
+                }
+                // A settlement is possible in every open stage once agreed.
+                let mut c = in_stage(stage);
+                agree(&mut c, Some(Money::eur(2000)));
+                c.apply(&decide(Settled, None), "mia", t(10)).unwrap();
+                let d = c.decision.as_ref().unwrap();
+                assert_eq!((d.fee.as_ref(), d.settlement), (None, c.proposals.last().map(|p| p.id)));
+            }
+        }
+    }
+
+    #[test]
+    fn remedies_follow_the_outcome() {
+        use DisputeOutcome::*;
+        let c = in_stage(DisputeStage::Mediation);
+        let try_ = |outcome, remedy| c.clone().apply(&decide(outcome, remedy), "mia", t(10));
+        assert_eq!(try_(ShopPrevails, refund(100)), Err(DisputeError::RemedyNotAllowed));
+        assert_eq!(try_(ConsumerPrevails, None), Err(DisputeError::RemedyRequired));
+        assert_eq!(try_(PartlyUpheld, None), Err(DisputeError::RemedyRequired));
+        assert_eq!(try_(ConsumerPrevails, refund(5000)), Err(DisputeError::RefundExceedsClaim));
+        assert_eq!(try_(ConsumerPrevails, refund(0)), Err(DisputeError::BadAmount));
+        assert_eq!(try_(ConsumerPrevails, refund(-1)), Err(DisputeError::BadAmount));
+        let usd = Remedy::Refund { amount: Money { minor_units: 100, currency: "USD".parse().unwrap() } };
+        assert_eq!(try_(ConsumerPrevails, Some(usd)), Err(DisputeError::BadAmount));
+        assert_eq!(try_(PartlyUpheld, refund(4999)), Err(DisputeError::PartialOutcomeFullRefund));
+        let empty = Remedy::Other { text: " ".into() };
+        assert_eq!(try_(ConsumerPrevails, Some(empty)), Err(DisputeError::EmptyText("remedy")));
+        let long = Remedy::Other { text: "x".repeat(MAX_REMEDY_CHARS + 1) };
+        assert_eq!(
+            try_(ConsumerPrevails, Some(long)),
+            Err(DisputeError::TextTooLong { field: "remedy", max: MAX_REMEDY_CHARS })
+        );
+        for ok in [Remedy::Replacement, Remedy::Repair, Remedy::Other { text: "Voucher".into() }] {
+            assert_eq!(try_(ConsumerPrevails, Some(ok)), Ok(()));
+        }
+        let mut d = c.clone();
+        d.apply(&decide(ConsumerPrevails, refund(4999)), "mia", t(10)).unwrap();
+        let d = d.decision.unwrap();
+        assert_eq!((d.remedy, d.remedy_amount), (None, Some(Money::eur(4999))), "legacy fields mirrored");
+    }
+
+    #[test]
+    fn the_fee_is_borne_by_the_loser_in_arbitration_only() {
+        use DisputeOutcome::*;
+        let fee_of = |stage, outcome, remedy: Option<Remedy>, fee: FeeTerms| {
+            let mut c = in_stage(stage);
+            c.apply(&DisputeChange::Decide { outcome, remedy, reasoning: "r".into(), fee }, "mia", t(10))
+                .map(|()| c.decision.unwrap().fee)
+        };
+        let arb = DisputeStage::ArbitrationReferral;
+        let none = FeeTerms::default();
+        let eur25 = Some(FeeCharge { payer: Party::Shop, amount: Money::eur(2500) });
+        assert_eq!(fee_of(arb, ConsumerPrevails, refund(4999), none.clone()), Ok(eur25.clone()));
+        assert_eq!(fee_of(arb, PartlyUpheld, refund(1000), none.clone()), Ok(eur25));
+        assert_eq!(
+            fee_of(arb, ShopPrevails, None, none.clone()),
+            Ok(Some(FeeCharge { payer: Party::Consumer, amount: Money::eur(2500) }))
+        );
+        // Configurable amount; the payer only for a partial outcome.
+        let custom = FeeTerms { amount: Some(Money::eur(3000)), payer: None };
+        assert_eq!(
+            fee_of(arb, ShopPrevails, None, custom),
+            Ok(Some(FeeCharge { payer: Party::Consumer, amount: Money::eur(3000) }))
+        );
+        let consumer_pays = FeeTerms { amount: None, payer: Some(Party::Consumer) };
+        assert_eq!(
+            fee_of(arb, PartlyUpheld, refund(1000), consumer_pays.clone()),
+            Ok(Some(FeeCharge { payer: Party::Consumer, amount: Money::eur(2500) }))
+        );
+        assert_eq!(
+            fee_of(arb, ConsumerPrevails, refund(1000), consumer_pays.clone()),
+            Err(DisputeError::FeePayerNotLoser)
+        );
+        let shop_pays = FeeTerms { amount: None, payer: Some(Party::Shop) };
+        assert_eq!(fee_of(arb, ConsumerPrevails, refund(1000), shop_pays).map(|f| f.is_some()), Ok(true));
+        let free = FeeTerms { amount: Some(Money::eur(0)), payer: None };
+        assert_eq!(fee_of(arb, ShopPrevails, None, free), Err(DisputeError::BadAmount));
+        // No fee without arbitration, and saying otherwise is refused.
+        let med = DisputeStage::Mediation;
+        assert_eq!(fee_of(med, ConsumerPrevails, refund(4999), none), Ok(None));
+        assert_eq!(
+            fee_of(med, ShopPrevails, None, FeeTerms { amount: Some(Money::eur(2500)), payer: None }),
+            Err(DisputeError::FeeNotApplicable)
+        );
+        // None when settled, even in arbitration.
+        let mut c = in_stage(arb);
+        agree(&mut c, None);
+        let with_fee = DisputeChange::Decide {
+            outcome: Settled,
+            remedy: None,
+            reasoning: "r".into(),
+            fee: FeeTerms { amount: Some(Money::eur(2500)), payer: None },
+        };
+        assert_eq!(c.apply(&with_fee, "mia", t(10)), Err(DisputeError::FeeNotApplicable));
+        c.apply(&decide(Settled, None), "mia", t(10)).unwrap();
+        assert_eq!(c.decision.unwrap().fee, None);
+        assert_eq!(default_arbitration_fee(), Money::eur(2500));
+    }
+
+    #[test]
+    fn proposals_and_answers() {
+        let mut c = in_stage(DisputeStage::Mediation);
+        let unknown = ProposalId::new();
+        let answer = |id, party, accepts| DisputeChange::RecordAcceptance { proposal_id: id, party, accepts };
+        assert_eq!(
+            c.apply(&answer(unknown, Party::Shop, true), "mia", t(5)),
+            Err(DisputeError::UnknownProposal(unknown))
+        );
+        let first = ProposalId::new();
+        let usd = Money { minor_units: 100, currency: "USD".parse().unwrap() };
+        let propose = |id, amount| DisputeChange::Propose { id, text: "Refund of EUR 20".into(), amount };
+        assert_eq!(c.apply(&propose(first, Some(usd)), "mia", t(4)), Err(DisputeError::BadAmount));
+        assert_eq!(c.apply(&propose(first, Some(Money::eur(0))), "mia", t(4)), Err(DisputeError::BadAmount));
+        c.apply(&propose(first, Some(Money::eur(2000))), "mia", t(4)).unwrap();
+        assert_eq!(c.apply(&propose(first, None), "mia", t(4)), Err(DisputeError::DuplicateId));
+        c.apply(&answer(first, Party::Consumer, true), "mia", t(5)).unwrap();
+        c.apply(&answer(first, Party::Shop, false), "mia", t(5)).unwrap();
+        assert_eq!(c.agreed_proposal(), None);
+        let p = &c.proposals[0];
+        assert_eq!(
+            (p.consumer_accepts, p.shop_accepts, p.proposed_by.as_str()),
+            (Some(true), Some(false), "mia")
+        );
+        // A party may reconsider until both agree.
+        c.apply(&answer(first, Party::Shop, true), "mia", t(6)).unwrap();
+        assert_eq!(c.agreed_proposal().map(|p| p.id), Some(first));
+        assert_eq!(
+            c.apply(&answer(first, Party::Shop, false), "mia", t(7)),
+            Err(DisputeError::SettlementAgreed)
+        );
+        assert_eq!(
+            c.apply(&propose(ProposalId::new(), None), "mia", t(7)),
+            Err(DisputeError::SettlementAgreed)
+        );
+        assert_eq!(
+            c.apply(&DisputeChange::ReferToArbitration, "mia", t(7)),
+            Err(DisputeError::SettlementAgreed)
+        );
+        // Superseded proposals cannot be answered.
+        let mut c = in_stage(DisputeStage::Mediation);
+        c.apply(&propose(first, None), "mia", t(4)).unwrap();
+        let second = ProposalId::new();
+        c.apply(&propose(second, None), "mia", t(5)).unwrap();
+        assert_eq!(
+            c.apply(&answer(first, Party::Shop, true), "mia", t(6)),
+            Err(DisputeError::ProposalSuperseded)
+        );
+        c.apply(&answer(second, Party::Shop, true), "mia", t(6)).unwrap();
+        assert_eq!(
+            c.apply(&decide(DisputeOutcome::Settled, None), "mia", t(7)),
+            Err(DisputeError::NoAgreedSettlement)
+        );
+    }
+
+    #[test]
+    fn deadlines_extend_and_never_shorten_silently() {
+        let mut c = case();
+        assert_eq!(c.apply(&deadline(10, " "), "mia", t(1)), Err(DisputeError::EmptyText("deadline reason")));
+        assert_eq!(c.apply(&deadline(1, "now"), "mia", t(1)), Err(DisputeError::DeadlineNotInFuture));
+        let long = "x".repeat(MAX_DEADLINE_REASON_CHARS + 1);
+        assert!(matches!(c.apply(&deadline(10, &long), "mia", t(1)), Err(DisputeError::TextTooLong { .. })));
+        c.apply(&deadline(100, "Shop's statement"), "mia", t(1)).unwrap();
+        assert_eq!((c.next_deadline(), c.deadline), (Some(t(100)), Some(t(100))));
+        assert_eq!(
+            c.apply(&deadline(100, "again"), "mia", t(2)),
+            Err(DisputeError::DeadlineUnchanged(t(100)))
+        );
+        // Not yet announced: a typo may be corrected, and it shows as a correction.
+        c.apply(&deadline(50, "Typo"), "mia", t(2)).unwrap();
+        c.apply(&msg("Please answer by then."), "mia", t(3)).unwrap();
+        assert_eq!(
+            c.apply(&deadline(40, "Hurry"), "mia", t(4)),
+            Err(DisputeError::DeadlineShortened { current: t(50) })
+        );
+        c.apply(&deadline(80, "Shop asked for a week more"), "mia", t(4)).unwrap();
+        let history = &c.stage_deadline(DisputeStage::Communication).unwrap().history;
+        let kinds: Vec<_> = history.iter().map(|h| (h.kind(), h.previous)).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (DeadlineChangeKind::Set, None),
+                (DeadlineChangeKind::Corrected, Some(t(100))),
+                (DeadlineChangeKind::Extended, Some(t(50)))
+            ]
+        );
+        assert_eq!(history[2].reason, "Shop asked for a week more");
+        // The next stage starts without a deadline; the old one stays on record.
+        c.apply(&DisputeChange::MoveStage { to: DisputeStage::Mediation }, "mia", t(5)).unwrap();
+        assert_eq!((c.next_deadline(), c.deadline), (None, None));
+        assert_eq!(c.stage_deadline(DisputeStage::Communication).map(|d| d.due), Some(t(80)));
+        c.apply(&deadline(200, "Mediation round"), "mia", t(5)).unwrap();
+        assert_eq!(c.next_deadline(), Some(t(200)));
+    }
+
+    #[test]
+    fn a_deadline_from_older_data_counts_as_announced() {
+        let mut c = case();
+        c.deadline = Some(t(100));
+        assert_eq!(c.next_deadline(), Some(t(100)));
+        assert_eq!(
+            c.apply(&deadline(50, "earlier"), "mia", t(1)),
+            Err(DisputeError::DeadlineShortened { current: t(100) })
+        );
+        c.apply(&deadline(150, "later"), "mia", t(1)).unwrap();
+        assert_eq!(c.deadlines[0].history[0].previous, Some(t(100)));
+    }
+
+    #[test]
+    fn overdue_cases_sort_first_then_by_deadline() {
+        let mk = |due: Option<i64>, stage| {
+            let mut c = in_stage(stage);
+            if let Some(h) = due {
+                c.apply(&deadline(h, "answer"), "mia", t(3)).unwrap();
+            }
+            c
+        };
+        let now = t(50);
+        let late = mk(Some(10), DisputeStage::Mediation);
+        let later = mk(Some(20), DisputeStage::Communication);
+        let soon = mk(Some(60), DisputeStage::ArbitrationReferral);
+        let far = mk(Some(500), DisputeStage::Mediation);
+        let none = mk(None, DisputeStage::Mediation);
+        let closed = mk(None, DisputeStage::Closed);
+        assert!(late.is_overdue(now) && later.is_overdue(now) && !soon.is_overdue(now));
+        assert!(!soon.is_overdue(t(60)), "due at the instant itself is not yet overdue");
+        assert!(!none.is_overdue(now) && !closed.is_overdue(now));
+        let mut cases =
+            vec![closed.clone(), none.clone(), far.clone(), soon.clone(), later.clone(), late.clone()];
+        DisputeCase::sort_for_list(&mut cases, now);
+        let ids: Vec<_> = cases.iter().map(|c| c.id).collect();
+        assert_eq!(ids, vec![late.id, later.id, soon.id, far.id, none.id, closed.id]);
+        // A closed case has no next deadline, even if one was set before.
+        let mut c = mk(Some(10), DisputeStage::Mediation);
+        c.apply(&decide(DisputeOutcome::ShopPrevails, None), "mia", t(40)).unwrap();
+        assert_eq!((c.next_deadline(), c.is_overdue(now)), (None, false));
+    }
+
+    #[test]
+    fn text_limits() {
+        let mut c = case();
+        assert_eq!(c.apply(&msg("  "), "mia", t(1)), Err(DisputeError::EmptyText("message")));
+        assert_eq!(
+            c.apply(&msg(&"é".repeat(MAX_MESSAGE_CHARS + 1)), "mia", t(1)),
+            Err(DisputeError::TextTooLong { field: "message", max: MAX_MESSAGE_CHARS })
+        );
+        c.apply(&msg(&"é".repeat(MAX_MESSAGE_CHARS)), "mia", t(1)).unwrap();
+        let p = |text: String| DisputeChange::Propose { id: ProposalId::new(), text, amount: None };
+        assert_eq!(
+            c.apply(&p("x".repeat(MAX_PROPOSAL_CHARS + 1)), "mia", t(1)),
+            Err(DisputeError::TextTooLong { field: "proposal", max: MAX_PROPOSAL_CHARS })
+        );
+        assert_eq!(c.apply(&p(String::new()), "mia", t(1)), Err(DisputeError::EmptyText("proposal")));
+        let mut c = in_stage(DisputeStage::Mediation);
+        let reasoning = |r: String| DisputeChange::Decide {
+            outcome: DisputeOutcome::ShopPrevails,
+            remedy: None,
+            reasoning: r,
+            fee: FeeTerms::default(),
+        };
+        assert_eq!(c.apply(&reasoning(" \n".into()), "mia", t(1)), Err(DisputeError::NoReasoning));
+        assert_eq!(
+            c.apply(&reasoning("x".repeat(MAX_REASONING_CHARS + 1)), "mia", t(1)),
+            Err(DisputeError::TextTooLong { field: "reasoning", max: MAX_REASONING_CHARS })
+        );
+        let id = MessageId::new();
+        let m = DisputeChange::SendMessage { id, to: Recipient::Shop, body: "Hi".into() };
+        c.apply(&m, "mia", t(1)).unwrap();
+        assert_eq!(c.apply(&m, "mia", t(1)), Err(DisputeError::DuplicateId));
+        assert_eq!(c.messages.last().map(|m| m.author), Some(Author::Mediator));
+        assert_eq!(
+            c.events.last().map(|e| (&e.what, e.by.as_str())),
+            Some((&DisputeEventKind::MessageSent { message_id: id, to: Recipient::Shop }, "mia"))
+        );
+    }
+
+    #[test]
+    fn an_issued_decision_is_final() {
+        let mut c = in_stage(DisputeStage::ArbitrationReferral);
+        c.apply(&decide(DisputeOutcome::ConsumerPrevails, refund(4999)), "mia", t(10)).unwrap();
+        let before = c.clone();
+        let all = [
+            msg("hello"),
+            deadline(100, "r"),
+            DisputeChange::MoveStage { to: DisputeStage::Mediation },
+            DisputeChange::Propose { id: ProposalId::new(), text: "p".into(), amount: None },
+            DisputeChange::ReferToArbitration,
+            decide(DisputeOutcome::ShopPrevails, None),
+        ];
+        for change in &all {
+            assert_eq!(c.apply(change, "mia", t(11)), Err(DisputeError::Closed), "{change:?}");
+        }
+        assert!(c.decide(DisputeOutcome::Settled, "r".into(), None, None, Money::eur(1), t(11)).is_err());
+        assert_eq!(c, before);
+    }
+
+    #[test]
+    fn older_documents_still_read_and_the_wire_names_hold() {
+        let old = serde_json::json!({
+            "id": DisputeId::new(), "shop_id": ShopId::new(), "consumer_reference": "c-1",
+            "order_reference": "A-1", "claim": {"minor_units": 4999, "currency": "EUR"},
+            "language": "de", "stage": "closed", "messages": [], "deadline": null,
+            "decision": {"outcome": "consumer_prevails", "reasoning": "r", "remedy": "refund",
+                "remedy_amount": null, "fee": {"payer": "shop", "amount": {"minor_units": 2500, "currency": "EUR"}},
+                "decided_at": "2026-12-01T10:00:00Z"},
+            "version": 3
+        });
+        let c: DisputeCase = serde_json::from_value(old).unwrap();
+        let d = c.decision.as_ref().unwrap();
+        assert_eq!(
+            (d.outcome, d.remedy_kind.as_ref(), d.decided_by.as_str()),
+            (DisputeOutcome::ConsumerPrevails, None, "")
+        );
+        assert!(c.proposals.is_empty() && c.deadlines.is_empty() && c.shop_language.is_none());
+        let back: DisputeCase = serde_json::from_value(serde_json::to_value(&c).unwrap()).unwrap();
+        assert_eq!(back, c);
+        for (name, o) in [
+            ("\"consumer_prevails\"", DisputeOutcome::ConsumerPrevails),
+            ("\"consumer_upheld\"", DisputeOutcome::ConsumerPrevails),
+            ("\"shop_upheld\"", DisputeOutcome::ShopPrevails),
+            ("\"partly_upheld\"", DisputeOutcome::PartlyUpheld),
+            ("\"settled\"", DisputeOutcome::Settled),
+        ] {
+            assert_eq!(serde_json::from_str::<DisputeOutcome>(name).unwrap(), o);
+        }
+        for o in DisputeOutcome::ALL {
+            assert_eq!(serde_json::to_string(&o).unwrap(), format!("\"{}\"", o.code()));
+        }
+        let change: DisputeChange = serde_json::from_str(
+            r#"{"change":"decide","outcome":"partly_upheld","reasoning":"r",
+                "remedy":{"kind":"refund","amount":{"minor_units":1000,"currency":"EUR"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            change,
+            DisputeChange::Decide {
+                outcome: DisputeOutcome::PartlyUpheld,
+                remedy: refund(1000),
+                reasoning: "r".into(),
+                fee: FeeTerms::default()
+            }
+        );
+        let json = serde_json::to_value(DisputeChange::ReferToArbitration).unwrap();
+        assert_eq!(json, serde_json::json!({"change": "refer_to_arbitration"}));
+    }
+
+    #[test]
+    fn legacy_decide_keeps_its_rules_and_fills_the_new_fields() {
+        let mut c = case();
+        c.escalate().unwrap();
+        c.escalate().unwrap();
+        let d = c
+            .decide(
+                DisputeOutcome::PartlyUpheld,
+                "r".into(),
+                None,
+                Some(Money::eur(100)),
+                Money::eur(2500),
+                t(1),
+            )
+            .unwrap();
+        assert_eq!(d.fee.as_ref().map(|f| f.payer), Some(Party::Shop));
+        assert_eq!(d.remedy_kind, refund(100));
+        assert_eq!((c.stage, c.deadline), (DisputeStage::Closed, None));
+    }
+
+    fn any_change() -> impl Strategy<Value = DisputeChange> {
+        let stage = prop_oneof![
+            Just(DisputeStage::Communication),
+            Just(DisputeStage::Mediation),
+            Just(DisputeStage::ArbitrationReferral),
+            Just(DisputeStage::Closed),
+        ];
+        let outcome = proptest::sample::select(DisputeOutcome::ALL.to_vec());
+        let party = prop_oneof![Just(Party::Consumer), Just(Party::Shop)];
+        let remedy =
+            prop_oneof![Just(None), (1i64..6000).prop_map(|u| refund(u)), Just(Some(Remedy::Repair)),];
+        prop_oneof![
+            "[a-z ]{0,8}".prop_map(|b| msg(&b)),
+            (0i64..300, "[a-z]{0,3}").prop_map(|(h, r)| deadline(h, &r)),
+            stage.prop_map(|to| DisputeChange::MoveStage { to }),
+            (0i64..6000).prop_map(|u| DisputeChange::Propose {
+                id: ProposalId::new(),
+                text: "p".into(),
+                amount: Some(Money::eur(u))
+            }),
+            (party, any::<bool>()).prop_map(|(party, accepts)| DisputeChange::RecordAcceptance {
+                // Resolved against the case's latest proposal below.
+                proposal_id: ProposalId(uuid::Uuid::nil()),
+                party,
+                accepts
+            }),
+            Just(DisputeChange::ReferToArbitration),
+            (outcome, remedy, proptest::option::of(1i64..5000)).prop_map(|(outcome, remedy, fee)| {
+                DisputeChange::Decide {
+                    outcome,
+                    remedy,
+                    reasoning: "r".into(),
+                    fee: FeeTerms { amount: fee.map(Money::eur), payer: None },
+                }
+            }),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn random_changes_keep_the_rules(changes in proptest::collection::vec(any_change(), 0..40)) {
+            let mut c = case();
+            let mut closed: Option<DisputeCase> = None;
+            for (i, mut change) in changes.into_iter().enumerate() {
+                if let DisputeChange::RecordAcceptance { proposal_id, .. } = &mut change {
+                    if let Some(p) = c.current_proposal() {
+                        *proposal_id = p.id;
+                    }
+                }
+                let before = c.clone();
+                let result = c.apply(&change, "mia", t(i as i64));
+                if result.is_err() {
+                    prop_assert_eq!(&c, &before, "a refused change leaves the case as it was");
+                }
+                prop_assert!(c.stage >= before.stage, "stages never go back");
+                if let Some(fixed) = &closed {
+                    prop_assert_eq!(result, Err(DisputeError::Closed));
+                    prop_assert_eq!(&c, fixed);
+                }
+                if c.stage == DisputeStage::Closed {
+                    let d = c.decision.as_ref().unwrap();
+                    prop_assert!(d.fee.is_none() || c.referred_at.is_some());
+                    if d.outcome == DisputeOutcome::Settled {
+                        prop_assert!(d.fee.is_none() && d.settlement.is_some());
+                    }
+                    closed.get_or_insert_with(|| c.clone());
+                }
+                prop_assert_eq!(c.deadline, c.next_deadline());
+            }
+        }
+    }
+
     proptest! {
         #[test]
         fn stages_never_go_back(escalations in 0usize..6) {
