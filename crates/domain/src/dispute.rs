@@ -1536,8 +1536,7 @@ mod tests {
         ];
         let outcome = proptest::sample::select(DisputeOutcome::ALL.to_vec());
         let party = prop_oneof![Just(Party::Consumer), Just(Party::Shop)];
-        let remedy =
-            prop_oneof![Just(None), (1i64..6000).prop_map(refund), Just(Some(Remedy::Repair)),];
+        let remedy = prop_oneof![Just(None), (1i64..6000).prop_map(refund), Just(Some(Remedy::Repair)),];
         prop_oneof![
             "[a-z ]{0,8}".prop_map(|b| msg(&b)),
             (0i64..300, "[a-z]{0,3}").prop_map(|(h, r)| deadline(h, &r)),

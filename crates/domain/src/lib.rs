@@ -10,6 +10,7 @@ pub mod audit;
 pub mod checklist;
 pub mod decision;
 pub mod dispute;
+pub mod dispute_templates;
 pub mod ids;
 pub mod lifecycle;
 pub mod rating;
