@@ -70,6 +70,10 @@ id_type!(
     MessageId
 );
 id_type!(
+    /// A settlement proposal in a dispute.
+    ProposalId
+);
+id_type!(
     /// A decision; doubles as the mutation id that makes its delivery idempotent.
     DecisionId
 );

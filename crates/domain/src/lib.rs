@@ -10,6 +10,7 @@ pub mod audit;
 pub mod checklist;
 pub mod decision;
 pub mod dispute;
+pub mod dispute_templates;
 pub mod ids;
 pub mod lifecycle;
 pub mod rating;
@@ -24,8 +25,10 @@ pub use checklist::{
     ReAuditItem, Severity, SpotCheckReason, SpotCheckRecommendation,
 };
 pub use decision::{DecisionError, DecisionInput, Grounds, ReviewDecision};
-pub use dispute::{DisputeCase, DisputeDecision, DisputeStage, Money};
-pub use ids::{AuditId, DecisionId, DisputeId, MessageId, ReviewId, ShopId};
+pub use dispute::{
+    DisputeCase, DisputeChange, DisputeDecision, DisputeError, DisputeOutcome, DisputeStage, Money, Remedy,
+};
+pub use ids::{AuditId, DecisionId, DisputeId, MessageId, ProposalId, ReviewId, ShopId};
 pub use lifecycle::{ArmCategory, RejectionReason, ReviewAction, ReviewStatus, TransitionError};
 pub use rating::{RatingLabel, ShopRating};
 pub use review::{Review, ReviewSource, Stars};
