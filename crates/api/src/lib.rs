@@ -278,6 +278,9 @@ impl std::str::FromStr for EntityKind {
 /// One entity's current server state, tagged by kind: `{"review": {...}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+// A wire value that lives briefly per feed item; boxing the larger cases would
+// only add allocations.
+#[allow(clippy::large_enum_variant)]
 pub enum Entity {
     Shop(Shop),
     Review(Review),
@@ -767,6 +770,7 @@ pub mod doc {
     pub enum DisputeOutcome {
         ConsumerPrevails,
         ShopPrevails,
+        PartlyUpheld,
         Settled,
     }
 
@@ -939,6 +943,7 @@ mod tests {
         for o in [
             doc::DisputeOutcome::ConsumerPrevails,
             doc::DisputeOutcome::ShopPrevails,
+            doc::DisputeOutcome::PartlyUpheld,
             doc::DisputeOutcome::Settled,
         ] {
             same::<_, DisputeOutcome>(&o);

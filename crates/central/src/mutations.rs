@@ -535,9 +535,12 @@ fn audit_rejection(e: AuditError) -> MutationOutcome {
 
 fn dispute_rejection(e: DisputeError) -> MutationOutcome {
     match e {
-        DisputeError::IllegalStage { .. } | DisputeError::Closed => {
-            rejected(codes::ILLEGAL_TRANSITION, e.to_string())
-        }
-        DisputeError::NoReasoning | DisputeError::BadAmount => rejected(codes::INVALID, e.to_string()),
+        DisputeError::IllegalStage { .. }
+        | DisputeError::Closed
+        | DisputeError::CloseOnlyByDecision
+        | DisputeError::SettlementAgreed
+        | DisputeError::ProposalSuperseded => rejected(codes::ILLEGAL_TRANSITION, e.to_string()),
+        DisputeError::UnknownProposal(_) => rejected(codes::NOT_FOUND, e.to_string()),
+        _ => rejected(codes::INVALID, e.to_string()),
     }
 }

@@ -355,6 +355,13 @@ fn disputes(rng: &mut Rng, n: usize, shops: &[Shop], now: DateTime<Utc>) -> Vec<
                 deadline: Some(now + Duration::days(14)),
                 decision: None,
                 version: 1,
+                consumer_name: String::new(),
+                shop_name: shop.name.clone(),
+                shop_language: shop.languages.first().copied(),
+                deadlines: vec![],
+                proposals: vec![],
+                referred_at: None,
+                events: vec![],
             };
             let say = |case: &mut DisputeCase, rng: &mut Rng, author: Author, body: &str, k: i64| {
                 case.messages.push(DisputeMessage {

@@ -70,6 +70,11 @@ impl Labels {
                 "Die Forderung wird abgewiesen; der Standpunkt des Shops wird bestätigt.",
                 "De vordering wordt afgewezen; het standpunt van de webwinkel wordt bevestigd.",
             ),
+            DisputeOutcome::PartlyUpheld => self.t(
+                "The consumer's claim is upheld in part.",
+                "Der Forderung der Verbraucherin/des Verbrauchers wird teilweise stattgegeben.",
+                "De vordering van de consument wordt gedeeltelijk toegewezen.",
+            ),
             DisputeOutcome::Settled => self.t(
                 "The parties have settled the dispute.",
                 "Die Parteien haben den Streit durch einen Vergleich beigelegt.",

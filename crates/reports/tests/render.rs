@@ -342,6 +342,13 @@ fn dispute() -> (DisputeCase, DisputeContext) {
         deadline: Some(at(20, 12)),
         decision: None,
         version: 1,
+        consumer_name: String::new(),
+        shop_name: String::new(),
+        shop_language: None,
+        deadlines: vec![],
+        proposals: vec![],
+        referred_at: None,
+        events: vec![],
     };
     case.escalate().unwrap();
     case.escalate().unwrap();
