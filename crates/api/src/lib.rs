@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 use trustdesk_domain::audit::ChecklistStatus;
 use trustdesk_domain::dispute::{Author, DisputeOutcome};
 use trustdesk_domain::{
-    ArmCategory, AuditCase, AuditId, AuditOutcome, DecisionId, DisputeCase, DisputeId, EvidenceRef, Grounds,
-    LanguageCode, Money, Review, ReviewAction, ReviewId, Shop, ShopId, SpotCheckRecommendation,
+    ArmCategory, AuditCase, AuditId, AuditOutcome, DecisionId, DisputeCase, DisputeChange, DisputeId,
+    EvidenceRef, Grounds, LanguageCode, Money, Review, ReviewAction, ReviewId, Shop, ShopId,
+    SpotCheckRecommendation,
 };
 
 #[cfg(feature = "openapi")]
@@ -398,6 +399,14 @@ pub enum MutationOp {
         #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
         recommendation: Option<SpotCheckRecommendation>,
     },
+    /// Any mediator's change under the domain's rules (messages, deadlines,
+    /// stages, proposals and answers, referral, the decision).
+    Dispute {
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
+        dispute_id: DisputeId,
+        #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+        change: DisputeChange,
+    },
     DisputeMessage {
         #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
         dispute_id: DisputeId,
@@ -431,7 +440,8 @@ impl MutationOp {
             MutationOp::AuditItem { audit_id, .. } | MutationOp::AuditConfirm { audit_id, .. } => {
                 (EntityKind::Audit, audit_id.0)
             }
-            MutationOp::DisputeMessage { dispute_id, .. }
+            MutationOp::Dispute { dispute_id, .. }
+            | MutationOp::DisputeMessage { dispute_id, .. }
             | MutationOp::DisputeEscalate { dispute_id }
             | MutationOp::DisputeDecide { dispute_id, .. } => (EntityKind::Dispute, dispute_id.0),
         }

@@ -475,6 +475,18 @@ fn transform(
             let trail = serde_json::json!({ "outcome": outcome, "new_version": new_version });
             Ok((Entity::Audit(audit), "audit.confirm".into(), Detail { decision: None, trail }))
         }
+        (MutationOp::Dispute { change, .. }, Entity::Dispute(mut case)) => {
+            let from = case.stage;
+            case.apply(change, &user.id, now).map_err(dispute_rejection)?;
+            case.version = new_version;
+            let what =
+                serde_json::to_value(change).ok().and_then(|v| v["change"].as_str().map(str::to_owned));
+            // States and ids only: message and reasoning texts stay out of the trail.
+            let trail = serde_json::json!({
+                "change": what, "from": from, "to": case.stage, "new_version": new_version,
+            });
+            Ok((Entity::Dispute(case), "dispute.change".into(), Detail { decision: None, trail }))
+        }
         (MutationOp::DisputeMessage { author, body, .. }, Entity::Dispute(mut case)) => {
             if case.stage == DisputeStage::Closed {
                 return Err(rejected(codes::ILLEGAL_TRANSITION, "the case is closed"));

@@ -8,7 +8,7 @@
 //! Invariant: [`Store::record_decision`] returns only after the outbox row and
 //! its journal entry are committed together (WAL, `synchronous = FULL`).
 
-mod audits;
+mod cases;
 pub mod demo;
 mod error;
 mod query;
@@ -31,7 +31,10 @@ use trustdesk_domain::{
     DecisionId, Review, ReviewAction, ReviewDecision, ReviewId, Shop, ShopId, ShopRating, Stars,
 };
 
-pub use audits::{AuditChangeError, AuditView, CaseAttention, CaseOutboxEntry};
+pub use cases::{
+    AuditChangeError, AuditView, CaseAttention, CaseChangeError, CaseOutboxEntry, CaseView, DisputeView,
+    LocalCase,
+};
 pub use error::StoreError;
 pub use query::{fts_query, FlagFilter, ReviewQuery, Sort};
 pub use rows::{Attention, ReviewView};
@@ -57,6 +60,7 @@ pub struct ServerChanges {
     pub reviews: Vec<Review>,
     pub deleted_reviews: Vec<ReviewId>,
     pub audits: Vec<trustdesk_domain::AuditCase>,
+    pub disputes: Vec<trustdesk_domain::DisputeCase>,
     /// The feed cursor after this page.
     pub cursor: String,
 }
@@ -151,7 +155,8 @@ impl Store {
         let mut tx = self.writer.begin().await?;
         write_shops(&mut tx, &page.shops).await?;
         write_reviews(&mut tx, &page.reviews).await?;
-        audits::write_audits(&mut tx, &page.audits).await?;
+        cases::write_cases(&mut tx, &page.audits).await?;
+        cases::write_cases(&mut tx, &page.disputes).await?;
         for id in &page.deleted_reviews {
             delete_review(&mut tx, &id.to_string(), now).await?;
         }

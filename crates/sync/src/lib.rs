@@ -19,7 +19,8 @@ use trustdesk_api::{
     ChangeOp, ChangesPage, Entity, Me, Mutation, MutationBatch, MutationOp, MutationOutcome, MutationResponse,
 };
 use trustdesk_domain::audit::AuditChange;
-use trustdesk_domain::{AuditId, EvidenceRef, ReviewId};
+use trustdesk_domain::dispute::DisputeChange;
+use trustdesk_domain::{AuditId, DisputeId, EvidenceRef, ReviewId};
 use trustdesk_store::{ServerChanges, Store, StoreError};
 
 /// The store's feed name for the central change feed.
@@ -196,13 +197,13 @@ impl Client {
                     (ChangeOp::Upsert, Some(Entity::Shop(s))) => changes.shops.push(s.clone()),
                     (ChangeOp::Upsert, Some(Entity::Review(r))) => changes.reviews.push(r.clone()),
                     (ChangeOp::Upsert, Some(Entity::Audit(a))) => changes.audits.push(a.clone()),
+                    (ChangeOp::Upsert, Some(Entity::Dispute(d))) => changes.disputes.push(d.clone()),
                     (ChangeOp::Delete, _) if c.kind == trustdesk_api::EntityKind::Review => {
                         let id: ReviewId =
                             c.id.parse()
                                 .map_err(|_| SyncError::Protocol(format!("bad review id {:?}", c.id)))?;
                         changes.deleted_reviews.push(id);
                     }
-                    // Disputes get their local table with issue 8.
                     _ => {}
                 }
             }
@@ -295,12 +296,18 @@ impl Client {
             }
             let mut mutations = Vec::with_capacity(pending.len());
             for e in &pending {
-                let change: AuditChange =
-                    serde_json::from_str(&e.change).map_err(|err| SyncError::Protocol(err.to_string()))?;
-                let audit_id: AuditId = e
-                    .entity_id
-                    .parse()
-                    .map_err(|_| SyncError::Protocol(format!("bad audit id {:?}", e.entity_id)))?;
+                let bad = |what: &str| {
+                    SyncError::Protocol(format!("bad {what} in the case outbox: {:?}", e.entity_id))
+                };
+                if e.entity_kind == "dispute" {
+                    let change: DisputeChange = serde_json::from_str(&e.change).map_err(|_| bad("change"))?;
+                    let dispute_id: DisputeId = e.entity_id.parse().map_err(|_| bad("dispute id"))?;
+                    let op = MutationOp::Dispute { dispute_id, change };
+                    mutations.push(Mutation { id: e.mutation_id, base_version: e.base_version, op });
+                    continue;
+                }
+                let change: AuditChange = serde_json::from_str(&e.change).map_err(|_| bad("change"))?;
+                let audit_id: AuditId = e.entity_id.parse().map_err(|_| bad("audit id"))?;
                 let op = match change {
                     AuditChange::Item { criterion_id, status, note, evidence } => {
                         for r in &evidence {

@@ -1,19 +1,94 @@
-//! Audit cases on the workstation: the server's copy, the local copy with the
-//! auditor's pending changes applied (autosave), and the case outbox that
-//! carries those changes to the server in order.
+//! Cases on the workstation (audits, disputes): the server's copy, the local
+//! copy with the user's pending changes applied (autosave), and the case outbox
+//! that carries those changes to the server in order. One implementation for
+//! every kind, through [`LocalCase`].
 
 use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use sqlx::{Row, SqliteConnection};
-use trustdesk_domain::audit::{AuditChange, AuditError};
-use trustdesk_domain::{AuditCase, AuditId, DecisionId, Shop};
+use trustdesk_domain::audit::AuditChange;
+use trustdesk_domain::dispute::DisputeChange;
+use trustdesk_domain::{AuditCase, AuditId, DecisionId, DisputeCase, DisputeId, Shop, ShopId};
 
 use crate::{parse_id, rows, Store, StoreError};
 
+/// A kind of case kept locally with its own change type and rules.
+pub trait LocalCase: Clone + Serialize + DeserializeOwned {
+    type Change: Serialize + DeserializeOwned;
+    /// Entity kind as the server names it (`audit`, `dispute`).
+    const KIND: &'static str;
+    /// Its table (the same columns for every kind).
+    const TABLE: &'static str;
+    fn id_string(&self) -> String;
+    fn shop(&self) -> ShopId;
+    fn version(&self) -> i64;
+    /// Short label stored for listing (audit kind, dispute stage).
+    fn label(&self) -> String;
+    /// What the list sorts by.
+    fn due(&self) -> DateTime<Utc>;
+    /// The domain's rules; the error's text is what the user is told.
+    fn apply_change(&mut self, change: &Self::Change, by: &str, now: DateTime<Utc>) -> Result<(), String>;
+}
+
+impl LocalCase for AuditCase {
+    type Change = AuditChange;
+    const KIND: &'static str = "audit";
+    const TABLE: &'static str = "audits";
+    fn id_string(&self) -> String {
+        self.id.to_string()
+    }
+    fn shop(&self) -> ShopId {
+        self.shop_id
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn label(&self) -> String {
+        rows::enum_code(&self.kind).unwrap_or_default()
+    }
+    fn due(&self) -> DateTime<Utc> {
+        self.due
+    }
+    fn apply_change(&mut self, change: &AuditChange, by: &str, now: DateTime<Utc>) -> Result<(), String> {
+        self.apply(change, by, now).map_err(|e| e.to_string())
+    }
+}
+
+impl LocalCase for DisputeCase {
+    type Change = DisputeChange;
+    const KIND: &'static str = "dispute";
+    const TABLE: &'static str = "disputes";
+    fn id_string(&self) -> String {
+        self.id.to_string()
+    }
+    fn shop(&self) -> ShopId {
+        self.shop_id
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn label(&self) -> String {
+        rows::enum_code(&self.stage).unwrap_or_default()
+    }
+    fn due(&self) -> DateTime<Utc> {
+        self.next_deadline().unwrap_or(DateTime::<Utc>::MAX_UTC)
+    }
+    fn apply_change(&mut self, change: &DisputeChange, by: &str, now: DateTime<Utc>) -> Result<(), String> {
+        self.apply(change, by, now).map_err(|e| e.to_string())
+    }
+}
+
 /// An audit as the auditor sees it.
+pub type AuditView = CaseView<AuditCase>;
+/// A dispute as the mediator sees it.
+pub type DisputeView = CaseView<DisputeCase>;
+
+/// A case as its user sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditView {
+pub struct CaseView<C> {
     /// With every pending local change applied.
-    pub case: AuditCase,
+    pub case: C,
     pub shop: Shop,
     /// The server's version this copy is based on.
     pub server_version: i64,
@@ -41,57 +116,62 @@ pub struct CaseOutboxEntry {
     pub entity_kind: String,
     pub entity_id: String,
     pub base_version: i64,
-    /// The domain change as JSON (e.g. an [`AuditChange`]).
+    /// The domain change as JSON (an `AuditChange`, a `DisputeChange`).
     pub change: String,
 }
 
-/// Why an audit change was not recorded.
+/// Why a case change was not recorded.
 #[derive(Debug, thiserror::Error)]
-pub enum AuditChangeError {
-    #[error(transparent)]
-    Rule(#[from] AuditError),
+pub enum CaseChangeError {
+    /// The domain's rules refuse it.
+    #[error("{0}")]
+    Rule(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-impl From<sqlx::Error> for AuditChangeError {
+/// The name audits used before disputes joined them.
+pub type AuditChangeError = CaseChangeError;
+
+impl From<sqlx::Error> for CaseChangeError {
     fn from(e: sqlx::Error) -> Self {
-        AuditChangeError::Store(e.into())
+        CaseChangeError::Store(e.into())
     }
 }
 
-pub(crate) async fn write_audits(
+pub(crate) async fn write_cases<C: LocalCase>(
     conn: &mut SqliteConnection,
-    audits: &[AuditCase],
+    cases: &[C],
 ) -> Result<(), StoreError> {
-    for a in audits {
+    for a in cases {
         let server = serde_json::to_string(a)?;
         // Rebase: the server's copy plus the changes still waiting to go out.
         let mut local = a.clone();
         let pending: Vec<(String, String)> = sqlx::query_as(
             "SELECT change, created_at FROM case_outbox WHERE entity_id = ?1 AND delivery = 'pending' ORDER BY seq",
         )
-        .bind(a.id.to_string())
+        .bind(a.id_string())
         .fetch_all(&mut *conn)
         .await?;
         for (change, at) in pending {
-            let change: AuditChange = serde_json::from_str(&change)?;
+            let change: C::Change = serde_json::from_str(&change)?;
             // A change that no longer applies stays in the outbox; the server
-            // answers it and the auditor sees that answer.
-            let _ = local.apply(&change, "local", rows::parse_time(&at)?);
+            // answers it and the user sees that answer.
+            let _ = local.apply_change(&change, "local", rows::parse_time(&at)?);
         }
-        sqlx::query(
-            "INSERT INTO audits (id, shop_id, kind, due, version, server_copy, local_copy, updated_at)
+        sqlx::query(&format!(
+            "INSERT INTO {} (id, shop_id, kind, due, version, server_copy, local_copy, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (id) DO UPDATE SET shop_id = excluded.shop_id, kind = excluded.kind, due = excluded.due,
                version = excluded.version, server_copy = excluded.server_copy, local_copy = excluded.local_copy,
                updated_at = excluded.updated_at",
-        )
-        .bind(a.id.to_string())
-        .bind(a.shop_id.to_string())
-        .bind(rows::enum_code(&a.kind)?)
-        .bind(rows::time_key(a.due))
-        .bind(a.version)
+            C::TABLE
+        ))
+        .bind(a.id_string())
+        .bind(a.shop().to_string())
+        .bind(local.label())
+        .bind(rows::time_key(local.due()))
+        .bind(a.version())
         .bind(server)
         .bind(serde_json::to_string(&local)?)
         .bind(rows::time_key(Utc::now()))
@@ -123,35 +203,74 @@ async fn shop(conn: &mut SqliteConnection, id: &str) -> Result<Shop, StoreError>
 impl Store {
     /// Every audit on the workstation, soonest due first.
     pub async fn audits(&self) -> Result<Vec<AuditView>, StoreError> {
-        let ids: Vec<String> =
-            sqlx::query_scalar("SELECT id FROM audits ORDER BY due, id").fetch_all(&self.reader).await?;
+        self.cases::<AuditCase>().await
+    }
+
+    pub async fn audit(&self, id: AuditId) -> Result<AuditView, StoreError> {
+        self.case::<AuditCase>(&id.to_string()).await
+    }
+
+    /// Every dispute on the workstation, next deadline first.
+    pub async fn disputes(&self) -> Result<Vec<DisputeView>, StoreError> {
+        self.cases::<DisputeCase>().await
+    }
+
+    pub async fn dispute(&self, id: DisputeId) -> Result<DisputeView, StoreError> {
+        self.case::<DisputeCase>(&id.to_string()).await
+    }
+
+    pub async fn record_audit_change(
+        &self,
+        id: AuditId,
+        change: &AuditChange,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<DecisionId, CaseChangeError> {
+        self.record_case_change::<AuditCase>(&id.to_string(), change, by, now).await
+    }
+
+    pub async fn record_dispute_change(
+        &self,
+        id: DisputeId,
+        change: &DisputeChange,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<DecisionId, CaseChangeError> {
+        self.record_case_change::<DisputeCase>(&id.to_string(), change, by, now).await
+    }
+
+    pub async fn cases<C: LocalCase>(&self) -> Result<Vec<CaseView<C>>, StoreError> {
+        let ids: Vec<String> = sqlx::query_scalar(&format!("SELECT id FROM {} ORDER BY due, id", C::TABLE))
+            .fetch_all(&self.reader)
+            .await?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            out.push(self.audit(parse_id(&id)?).await?);
+            out.push(self.case::<C>(&id).await?);
         }
         Ok(out)
     }
 
-    pub async fn audit(&self, id: AuditId) -> Result<AuditView, StoreError> {
+    pub async fn case<C: LocalCase>(&self, id: &str) -> Result<CaseView<C>, StoreError> {
         let mut conn = self.reader.acquire().await?;
-        let row = sqlx::query("SELECT local_copy, version, shop_id FROM audits WHERE id = ?1")
-            .bind(id.to_string())
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("audit {id}")))?;
-        let case: AuditCase = serde_json::from_str(row.try_get("local_copy")?)?;
+        let row =
+            sqlx::query(&format!("SELECT local_copy, version, shop_id FROM {} WHERE id = ?1", C::TABLE))
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("{} {id}", C::KIND)))?;
+        let case: C = serde_json::from_str(row.try_get("local_copy")?)?;
         let shop = shop(&mut conn, row.try_get("shop_id")?).await?;
         let pending: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM case_outbox WHERE entity_id = ?1 AND delivery = 'pending'",
         )
-        .bind(id.to_string())
+        .bind(id)
         .fetch_one(&mut *conn)
         .await?;
         let unresolved = sqlx::query(
             "SELECT mutation_id, delivery, server_code, server_message, change FROM case_outbox
              WHERE entity_id = ?1 AND delivery <> 'pending' ORDER BY seq",
         )
-        .bind(id.to_string())
+        .bind(id)
         .fetch_all(&mut *conn)
         .await?
         .iter()
@@ -165,7 +284,7 @@ impl Store {
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        Ok(AuditView {
+        Ok(CaseView {
             case,
             shop,
             server_version: row.try_get("version")?,
@@ -174,62 +293,56 @@ impl Store {
         })
     }
 
-    /// Applies an auditor's change to the local copy and queues it for the
-    /// server, in one transaction. Rules are the domain's, so a change the
-    /// server would refuse is refused here first.
-    pub async fn record_audit_change(
+    /// Applies a user's change to the local copy and queues it for the server,
+    /// in one transaction. Rules are the domain's, so a change the server would
+    /// refuse is refused here first.
+    pub async fn record_case_change<C: LocalCase>(
         &self,
-        id: AuditId,
-        change: &AuditChange,
+        id: &str,
+        change: &C::Change,
         by: &str,
         now: DateTime<Utc>,
-    ) -> Result<DecisionId, AuditChangeError> {
+    ) -> Result<DecisionId, CaseChangeError> {
         let mut tx = self.writer.begin().await?;
         let row: Option<(String, i64)> =
-            sqlx::query_as("SELECT local_copy, version FROM audits WHERE id = ?1")
-                .bind(id.to_string())
+            sqlx::query_as(&format!("SELECT local_copy, version FROM {} WHERE id = ?1", C::TABLE))
+                .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?;
-        let (local, version) = row.ok_or_else(|| StoreError::NotFound(format!("audit {id}")))?;
-        let mut case: AuditCase = serde_json::from_str(&local).map_err(StoreError::from)?;
-        case.apply(change, by, now)?;
+        let (local, version) = row.ok_or_else(|| StoreError::NotFound(format!("{} {id}", C::KIND)))?;
+        let mut case: C = serde_json::from_str(&local).map_err(StoreError::from)?;
+        case.apply_change(change, by, now).map_err(CaseChangeError::Rule)?;
         // Each applied change raises the server's version by one: the change is
         // based on the version after those queued before it.
         let queued: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM case_outbox WHERE entity_id = ?1 AND delivery = 'pending'",
         )
-        .bind(id.to_string())
+        .bind(id)
         .fetch_one(&mut *tx)
         .await?;
         let mutation_id = DecisionId::new();
         let change_json = serde_json::to_string(change).map_err(StoreError::from)?;
         sqlx::query(
             "INSERT INTO case_outbox (mutation_id, entity_kind, entity_id, base_version, change, created_at)
-             VALUES (?1, 'audit', ?2, ?3, ?4, ?5)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )
         .bind(mutation_id.to_string())
-        .bind(id.to_string())
+        .bind(C::KIND)
+        .bind(id)
         .bind(version + queued)
         .bind(&change_json)
         .bind(rows::time_key(now))
         .execute(&mut *tx)
         .await?;
-        sqlx::query("UPDATE audits SET local_copy = ?2 WHERE id = ?1")
-            .bind(id.to_string())
+        sqlx::query(&format!("UPDATE {} SET local_copy = ?2, kind = ?3, due = ?4 WHERE id = ?1", C::TABLE))
+            .bind(id)
             .bind(serde_json::to_string(&case).map_err(StoreError::from)?)
+            .bind(case.label())
+            .bind(rows::time_key(case.due()))
             .execute(&mut *tx)
             .await?;
-        journal(
-            &mut tx,
-            now,
-            by,
-            "audit",
-            &id.to_string(),
-            "audit_change",
-            &mutation_id.to_string(),
-            &change_json,
-        )
-        .await?;
+        let event = format!("{}_change", C::KIND);
+        journal(&mut tx, now, by, C::KIND, id, &event, &mutation_id.to_string(), &change_json).await?;
         tx.commit().await?;
         Ok(mutation_id)
     }
@@ -340,8 +453,8 @@ impl Store {
             q = q.bind(*e);
         }
         q.execute(&mut *tx).await?;
-        if let (Some(v), "audit") = (new_version, kind.as_str()) {
-            sqlx::query("UPDATE audits SET version = MAX(version, ?2) WHERE id = ?1")
+        if let (Some(v), Some(table)) = (new_version, table_of(&kind)) {
+            sqlx::query(&format!("UPDATE {table} SET version = MAX(version, ?2) WHERE id = ?1"))
                 .bind(&entity_id)
                 .bind(v)
                 .execute(&mut *tx)
@@ -381,9 +494,11 @@ impl Store {
             .await?;
         let event = if keep_mine { "case_kept_mine" } else { "case_accepted_theirs" };
         journal(&mut tx, now, by, &kind, &entity_id, event, &mutation_id.to_string(), &change).await?;
+        let table =
+            table_of(&kind).ok_or_else(|| StoreError::Corrupt(format!("unknown case kind {kind}")))?;
         let mut again = None;
         if keep_mine {
-            let version: i64 = sqlx::query_scalar("SELECT version FROM audits WHERE id = ?1")
+            let version: i64 = sqlx::query_scalar(&format!("SELECT version FROM {table} WHERE id = ?1"))
                 .bind(&entity_id)
                 .fetch_one(&mut *tx)
                 .await?;
@@ -409,16 +524,27 @@ impl Store {
             again = Some(id);
         }
         // Rebuild the local copy from the server's and what is still queued.
-        let server: Option<String> = sqlx::query_scalar("SELECT server_copy FROM audits WHERE id = ?1")
-            .bind(&entity_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let server: Option<String> =
+            sqlx::query_scalar(&format!("SELECT server_copy FROM {table} WHERE id = ?1"))
+                .bind(&entity_id)
+                .fetch_optional(&mut *tx)
+                .await?;
         if let Some(server) = server {
-            let case: AuditCase = serde_json::from_str(&server)?;
-            write_audits(&mut tx, &[case]).await?;
+            match kind.as_str() {
+                "audit" => write_cases::<AuditCase>(&mut tx, &[serde_json::from_str(&server)?]).await?,
+                _ => write_cases::<DisputeCase>(&mut tx, &[serde_json::from_str(&server)?]).await?,
+            }
         }
         tx.commit().await?;
         Ok(again)
+    }
+}
+
+fn table_of(kind: &str) -> Option<&'static str> {
+    match kind {
+        "audit" => Some(AuditCase::TABLE),
+        "dispute" => Some(DisputeCase::TABLE),
+        _ => None,
     }
 }
 

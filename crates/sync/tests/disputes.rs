@@ -1,0 +1,155 @@
+//! Mediation through the store and the sync client against the real central
+//! service: a case worked offline (stage, message, proposal, decision) lands on
+//! the server once and in order, and only a mediator may change it.
+
+use chrono::{Duration, Utc};
+use trustdesk_api::Role;
+use trustdesk_central::{auth, seed, Config, Db};
+use trustdesk_domain::dispute::{DisputeChange, FeeTerms, Party, Recipient, Remedy};
+use trustdesk_domain::{DisputeOutcome, DisputeStage, MessageId, Money, ProposalId};
+use trustdesk_store::Store;
+use trustdesk_sync::Client;
+
+struct Server {
+    base: String,
+    db: Db,
+    _dir: tempfile::TempDir,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn server() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::connect(&format!("sqlite://{}", dir.path().join("central.db").display())).await.unwrap();
+    let opts = seed::SeedOptions { shops: 4, reviews: 10, audits: 0, disputes: 16, seed: 9 };
+    seed::seed(&db, opts, trustdesk_central::db::now()).await.unwrap();
+    let (listener, addr) = trustdesk_central::bind("127.0.0.1:0").await.unwrap();
+    let (serve_db, config) = (db.clone(), Config::new(dir.path().to_owned()));
+    let task = tokio::spawn(async move {
+        trustdesk_central::serve(listener, serve_db, config).await.unwrap();
+    });
+    Server { base: format!("http://{addr}"), db, _dir: dir, task }
+}
+
+async fn station(srv: &Server, name: &str, role: Role) -> (tempfile::TempDir, Store, Client) {
+    let token = auth::add_user(&srv.db, name, role).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("trustdesk.db")).await.unwrap();
+    (dir, store, Client::new(&srv.base, &token).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_worked_offline_reaches_the_server_in_order_and_is_final() {
+    let srv = server().await;
+    let (_d, store, client) = station(&srv, "Mara", Role::Mediator).await;
+    client.pull(&store).await.unwrap();
+    let cases = store.disputes().await.unwrap();
+    assert!(!cases.is_empty(), "the mediator receives disputes");
+    let view = cases
+        .iter()
+        .find(|v| v.case.stage == DisputeStage::Communication)
+        .expect("a case still in direct communication")
+        .clone();
+    let id = view.case.id;
+    let now = Utc::now();
+    let claim = view.case.claim;
+    let changes = [
+        DisputeChange::MoveStage { to: DisputeStage::Mediation },
+        DisputeChange::SetDeadline { due: now + Duration::days(10), reason: "Shop statement due".into() },
+        DisputeChange::SendMessage {
+            id: MessageId::new(),
+            to: Recipient::Shop,
+            body: "Please send your statement <b>by the deadline</b>.".into(),
+        },
+        DisputeChange::Decide {
+            outcome: DisputeOutcome::ConsumerPrevails,
+            remedy: Some(Remedy::Refund {
+                amount: Money { minor_units: claim.minor_units, currency: claim.currency },
+            }),
+            reasoning: "The goods did not arrive and the shop gave no proof of delivery.".into(),
+            fee: FeeTerms::default(),
+        },
+    ];
+    for c in &changes {
+        store.record_dispute_change(id, c, "Mara", now).await.unwrap();
+    }
+    let local = store.dispute(id).await.unwrap();
+    assert_eq!(local.case.stage, DisputeStage::Closed);
+    assert_eq!(local.pending_changes, 4);
+    // Closed means closed, locally already.
+    let late = DisputeChange::Propose { id: ProposalId::new(), text: "Too late".into(), amount: None };
+    assert!(store.record_dispute_change(id, &late, "Mara", now).await.is_err());
+
+    let (pushed, _) = client.sync(&store).await.unwrap();
+    assert_eq!((pushed.applied, pushed.conflicts, pushed.rejected), (4, 0, 0), "{pushed:?}");
+    let synced = store.dispute(id).await.unwrap();
+    assert_eq!(synced.pending_changes, 0);
+    assert_eq!(synced.server_version, view.server_version + 4);
+    let case = synced.case;
+    assert_eq!(case.stage, DisputeStage::Closed);
+    assert_eq!(case.decision.as_ref().map(|d| d.outcome), Some(DisputeOutcome::ConsumerPrevails));
+    assert!(case.messages.iter().any(|m| m.body.contains("<b>by the deadline</b>")), "stored as text");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_a_mediator_changes_a_dispute_and_a_settlement_needs_both_parties() {
+    let srv = server().await;
+    let (_m, med_store, mediator) = station(&srv, "Mara", Role::Mediator).await;
+    mediator.pull(&med_store).await.unwrap();
+    let view = med_store
+        .disputes()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|v| v.case.stage.is_open())
+        .expect("an open case");
+    let id = view.case.id;
+    let proposal = ProposalId::new();
+    let now = Utc::now();
+    med_store
+        .record_dispute_change(
+            id,
+            &DisputeChange::Propose { id: proposal, text: "Refund half".into(), amount: None },
+            "Mara",
+            now,
+        )
+        .await
+        .unwrap();
+    let accept = |party| DisputeChange::RecordAcceptance { proposal_id: proposal, party, accepts: true };
+    med_store.record_dispute_change(id, &accept(Party::Consumer), "Mara", now).await.unwrap();
+    let settle = DisputeChange::Decide {
+        outcome: DisputeOutcome::Settled,
+        remedy: None,
+        reasoning: "Both parties accepted the proposal.".into(),
+        fee: FeeTerms::default(),
+    };
+    assert!(
+        med_store.record_dispute_change(id, &settle, "Mara", now).await.is_err(),
+        "one party is not enough"
+    );
+    med_store.record_dispute_change(id, &accept(Party::Shop), "Mara", now).await.unwrap();
+    med_store.record_dispute_change(id, &settle, "Mara", now).await.unwrap();
+    let (pushed, _) = mediator.sync(&med_store).await.unwrap();
+    assert_eq!(pushed.applied, 4, "{pushed:?}");
+
+    // A moderator's store holding another case is refused by the server.
+    let other = med_store.disputes().await.unwrap().into_iter().find(|v| v.case.stage.is_open()).unwrap();
+    let (_o, mod_store, moderator) = station(&srv, "Mo", Role::Moderator).await;
+    let page = trustdesk_store::ServerChanges {
+        shops: vec![other.shop.clone()],
+        disputes: vec![other.case.clone()],
+        cursor: "0".into(),
+        ..Default::default()
+    };
+    mod_store.apply_changes(&page, "test", Utc::now()).await.unwrap();
+    let msg = DisputeChange::SendMessage { id: MessageId::new(), to: Recipient::Both, body: "Hello".into() };
+    mod_store.record_dispute_change(other.case.id, &msg, "Mo", now).await.unwrap();
+    let pushed = moderator.push_cases(&mod_store).await.unwrap();
+    assert_eq!(pushed.rejected, 1, "{pushed:?}");
+    assert_eq!(mod_store.dispute(other.case.id).await.unwrap().unresolved[0].delivery, "rejected");
+}
