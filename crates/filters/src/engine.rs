@@ -106,6 +106,8 @@ pub struct Engine {
     names: NameConfig,
     name_rules: Vec<u32>,
     versions: Vec<(String, Category, String)>,
+    /// Take no shortcut (reference path for tests).
+    exhaustive: bool,
 }
 
 fn lang_slot(lang: &str) -> u8 {
@@ -318,6 +320,7 @@ impl Engine {
             names,
             name_rules,
             versions: packs.versions(),
+            exhaustive: false,
         })
     }
 
@@ -329,6 +332,15 @@ impl Engine {
     /// The normalised lexicon terms in the automaton (e.g. for a baseline benchmark).
     pub fn lexicon_terms(&self) -> &[String] {
         &self.lexicon_terms
+    }
+
+    /// The same engine without the scan shortcuts (passes skipped when they
+    /// cannot find anything). Slower; tests use it to check that the shortcuts
+    /// never change a result.
+    #[doc(hidden)]
+    pub fn into_exhaustive(mut self) -> Engine {
+        self.exhaustive = true;
+        self
     }
 
     /// Number of compiled rules.
