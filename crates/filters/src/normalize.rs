@@ -212,17 +212,9 @@ impl Folder {
         self.emit(char::from(b), at, next_alpha());
     }
 
-    /// Emits a run of ASCII letters that all take the plain-letter path.
-    fn push_ascii_run(&mut self, run: &str, at: u32) {
-        if run.is_empty() {
-            return;
-        }
-        // a run is one-to-one with the original: one map entry at most
-        self.map.push(self.out.len() as u32, at);
-        let from = self.out.len();
-        self.out.push_str(run);
-        self.out[from..].make_ascii_lowercase();
-        let run = run.as_bytes();
+    /// State update after a run of letters was written (one map entry, at
+    /// its start, covers it: a run is one-to-one with the original).
+    fn after_ascii_run(&mut self, run: &[u8]) {
         self.token_len += run.len();
         match run {
             [] => {}
@@ -353,33 +345,35 @@ fn fold_text(text: &str) -> Folder {
             if plain {
                 // a run of letters: each one takes the plain-letter path of
                 // emit_ascii() until a letter repeats a third time
-                let end =
-                    bytes[i..].iter().position(|b| !b.is_ascii_alphabetic()).map_or(bytes.len(), |p| i + p);
-                // the first two letters compare with what was emitted before
-                // them, the rest only with their neighbours in the run (a
-                // loop without a carried dependency)
+                // one fused loop per run: find its end, check for a third
+                // repeat, write lower case. The first two letters compare with
+                // what was emitted before them, the rest with their
+                // neighbours in the run (no carried dependency).
+                f.map.push(f.out.len() as u32, at);
                 let (mut p1, mut p2) = (f.last, f.last2);
                 let mut j = i;
-                while j < end && j < i + 2 {
+                while j < bytes.len() && j < i + 2 && bytes[j].is_ascii_alphabetic() {
                     let c = char::from(bytes[j].to_ascii_lowercase());
                     if c == p1 && c == p2 {
                         break;
                     }
+                    f.out.push(c);
                     p2 = p1;
                     p1 = c;
                     j += 1;
                 }
                 if j == i + 2 {
-                    while j < end {
+                    while j < bytes.len() && bytes[j].is_ascii_alphabetic() {
                         // `| 0x20` lower-cases ASCII letters
                         let c = bytes[j] | 0x20;
                         if c == bytes[j - 1] | 0x20 && c == bytes[j - 2] | 0x20 {
                             break;
                         }
+                        f.out.push(char::from(c));
                         j += 1;
                     }
                 }
-                f.push_ascii_run(&text[i..j], at);
+                f.after_ascii_run(&bytes[i..j]);
                 i = j;
                 continue;
             }
