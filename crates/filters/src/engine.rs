@@ -302,7 +302,14 @@ impl Engine {
         let cues = if cue_terms.is_empty() {
             None
         } else {
-            AhoCorasick::builder().match_kind(MatchKind::Standard).build(&cue_terms).ok()
+            // a DFA: this pass runs over most texts with a hit, and the NFA
+            // kinds are several times slower per byte
+            AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&cue_terms)
+                .or_else(|_| AhoCorasick::builder().match_kind(MatchKind::Standard).build(&cue_terms))
+                .ok()
         };
         if !errors.is_empty() {
             return Err(LoadError::Invalid(errors));
@@ -701,7 +708,8 @@ fn widen(text: &str, s: usize, e: usize) -> (usize, usize) {
 
 /// Byte offset -> UTF-16 offset for a set of offsets, in one pass.
 struct Utf16Index {
-    map: HashMap<usize, usize>,
+    /// (byte offset, UTF-16 offset), sorted by byte offset.
+    map: Vec<(usize, usize)>,
 }
 
 impl Utf16Index {
@@ -709,12 +717,12 @@ impl Utf16Index {
         let mut wanted: Vec<usize> = offsets.collect();
         wanted.sort_unstable();
         wanted.dedup();
-        let mut map = HashMap::with_capacity(wanted.len());
+        let mut map = Vec::with_capacity(wanted.len());
         let mut units = 0usize;
         let mut w = 0;
         for (i, c) in text.char_indices() {
             while w < wanted.len() && wanted[w] <= i {
-                map.insert(wanted[w], units);
+                map.push((wanted[w], units));
                 w += 1;
             }
             if w == wanted.len() {
@@ -723,12 +731,12 @@ impl Utf16Index {
             units += c.len_utf16();
         }
         for &o in &wanted[w..] {
-            map.insert(o, units);
+            map.push((o, units));
         }
         Utf16Index { map }
     }
 
     fn get(&self, offset: usize) -> usize {
-        self.map.get(&offset).copied().unwrap_or(0)
+        self.map.binary_search_by_key(&offset, |&(o, _)| o).map_or(0, |k| self.map[k].1)
     }
 }

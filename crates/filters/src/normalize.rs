@@ -209,7 +209,9 @@ impl Folder {
             self.push_ascii(b' ', false, at);
             return;
         }
-        self.emit(char::from(b), at, next_alpha());
+        // only the joiner test needs the next character
+        let joiner = matches!(b, b'-' | b'_' | b'*' | b'\'');
+        self.emit(char::from(b), at, joiner && next_alpha());
     }
 
     /// State update after a run of letters was written (one map entry, at
