@@ -106,6 +106,8 @@ pub struct Engine {
     names: NameConfig,
     name_rules: Vec<u32>,
     versions: Vec<(String, Category, String)>,
+    /// Take no shortcut (reference path for tests).
+    exhaustive: bool,
 }
 
 fn lang_slot(lang: &str) -> u8 {
@@ -300,7 +302,14 @@ impl Engine {
         let cues = if cue_terms.is_empty() {
             None
         } else {
-            AhoCorasick::builder().match_kind(MatchKind::Standard).build(&cue_terms).ok()
+            // a DFA: this pass runs over most texts with a hit, and the NFA
+            // kinds are several times slower per byte
+            AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&cue_terms)
+                .or_else(|_| AhoCorasick::builder().match_kind(MatchKind::Standard).build(&cue_terms))
+                .ok()
         };
         if !errors.is_empty() {
             return Err(LoadError::Invalid(errors));
@@ -318,6 +327,7 @@ impl Engine {
             names,
             name_rules,
             versions: packs.versions(),
+            exhaustive: false,
         })
     }
 
@@ -329,6 +339,16 @@ impl Engine {
     /// The normalised lexicon terms in the automaton (e.g. for a baseline benchmark).
     pub fn lexicon_terms(&self) -> &[String] {
         &self.lexicon_terms
+    }
+
+    /// The same engine without the scan shortcuts: every pattern set of the
+    /// review's languages, every suppressor and the cue pass run whether or
+    /// not a rule could use them. Slower; `tests/fastpath.rs` uses it to check
+    /// that the shortcuts (today's and future ones) never change a result.
+    #[doc(hidden)]
+    pub fn into_exhaustive(mut self) -> Engine {
+        self.exhaustive = true;
+        self
     }
 
     /// Number of compiled rules.
@@ -419,7 +439,7 @@ impl Engine {
                 rule_on(&self.rules[r.rule as usize])
                     || (g.target == Target::Original && r.validator.is_some())
             };
-            if (g.lang != ANY_LANG && !lang_on(g.lang)) || !g.rules.iter().any(wanted) {
+            if (g.lang != ANY_LANG && !lang_on(g.lang)) || (!self.exhaustive && !g.rules.iter().any(wanted)) {
                 continue;
             }
             let hay = match g.target {
@@ -516,7 +536,8 @@ impl Engine {
         for s in &self.suppressors {
             if lang_on(s.lang)
                 && cat_on(s.category)
-                && cands.iter().any(|c| c.active && self.rules[c.rule as usize].category == s.category)
+                && (self.exhaustive
+                    || cands.iter().any(|c| c.active && self.rules[c.rule as usize].category == s.category))
             {
                 let v = suppress.entry(s.category).or_default();
                 v.extend(s.re.find_iter(text).take(MAX_HITS).map(|m| (m.start(), m.end())));
@@ -529,7 +550,7 @@ impl Engine {
             let wanted = cands
                 .iter()
                 .any(|c| c.active && cue_mask & (1 << (self.rules[c.rule as usize].category as u16)) != 0);
-            if wanted {
+            if wanted || self.exhaustive {
                 for m in ac.find_overlapping_iter(text) {
                     let (l, c) = self.cue_meta[m.pattern().as_usize()];
                     if lang_on(l) && !word_char_before(text, m.start()) && !word_char_at(text, m.end()) {
@@ -689,7 +710,8 @@ fn widen(text: &str, s: usize, e: usize) -> (usize, usize) {
 
 /// Byte offset -> UTF-16 offset for a set of offsets, in one pass.
 struct Utf16Index {
-    map: HashMap<usize, usize>,
+    /// (byte offset, UTF-16 offset), sorted by byte offset.
+    map: Vec<(usize, usize)>,
 }
 
 impl Utf16Index {
@@ -697,12 +719,12 @@ impl Utf16Index {
         let mut wanted: Vec<usize> = offsets.collect();
         wanted.sort_unstable();
         wanted.dedup();
-        let mut map = HashMap::with_capacity(wanted.len());
+        let mut map = Vec::with_capacity(wanted.len());
         let mut units = 0usize;
         let mut w = 0;
         for (i, c) in text.char_indices() {
             while w < wanted.len() && wanted[w] <= i {
-                map.insert(wanted[w], units);
+                map.push((wanted[w], units));
                 w += 1;
             }
             if w == wanted.len() {
@@ -711,12 +733,12 @@ impl Utf16Index {
             units += c.len_utf16();
         }
         for &o in &wanted[w..] {
-            map.insert(o, units);
+            map.push((o, units));
         }
         Utf16Index { map }
     }
 
     fn get(&self, offset: usize) -> usize {
-        self.map.get(&offset).copied().unwrap_or(0)
+        self.map.binary_search_by_key(&offset, |&(o, _)| o).map_or(0, |k| self.map[k].1)
     }
 }

@@ -95,17 +95,47 @@ pub fn detect_language(normalized: &str) -> Option<&'static str> {
         }
         m
     });
+    // most words are no stop word: a (length, first byte) table rules them
+    // out before hashing
+    static FIRST: std::sync::OnceLock<[[bool; 256]; 10]> = std::sync::OnceLock::new();
+    let first = FIRST.get_or_init(|| {
+        let mut t = [[false; 256]; 10];
+        // longer stop words ("zamowienie") are never looked up
+        for w in index.keys().filter(|w| w.len() <= 9) {
+            t[w.len()][usize::from(w.as_bytes()[0])] = true;
+        }
+        t
+    });
     let mut scores = [0u32; 7];
-    for word in normalized[..end].split(|c: char| !c.is_alphanumeric()) {
-        if word.is_empty() || word.len() > 9 {
-            continue;
+    let mut count = |word: &str| {
+        if word.is_empty() || word.len() > 9 || !first[word.len()][usize::from(word.as_bytes()[0])] {
+            return;
         }
         if let Some(&mask) = index.get(word) {
             for (i, s) in scores.iter_mut().enumerate() {
                 *s += u32::from(mask >> i & 1);
             }
         }
+    };
+    // words are runs of alphanumeric characters; bytes for ASCII, decoding
+    // only the rest
+    let text = &normalized[..end];
+    let b = text.as_bytes();
+    let (mut i, mut start) = (0, 0);
+    while i < b.len() {
+        let (alnum, len) = if b[i] < 0x80 {
+            (b[i].is_ascii_alphanumeric(), 1)
+        } else {
+            let c = text[i..].chars().next().unwrap_or(' ');
+            (c.is_alphanumeric(), c.len_utf8())
+        };
+        if !alnum {
+            count(&text[start..i]);
+            start = i + len;
+        }
+        i += len;
     }
+    count(&text[start..]);
     let (best, &top) = scores.iter().enumerate().max_by_key(|(_, &s)| s)?;
     let second = scores.iter().enumerate().filter(|&(i, _)| i != best).map(|(_, &s)| s).max().unwrap_or(0);
     (top >= 2 && top > second).then_some(LANGUAGES[best])
@@ -114,6 +144,38 @@ pub fn detect_language(normalized: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The plain definition: split on non-alphanumeric characters, look every word up.
+    fn reference(text: &str) -> Option<&'static str> {
+        let mut scores = [0u32; 7];
+        for word in text.split(|c: char| !c.is_alphanumeric()) {
+            for (i, list) in STOPWORDS.iter().enumerate() {
+                if word.len() <= 9 && list.contains(&word) {
+                    scores[i] += 1;
+                }
+            }
+        }
+        let (best, &top) = scores.iter().enumerate().max_by_key(|(_, &s)| s)?;
+        let second =
+            scores.iter().enumerate().filter(|&(i, _)| i != best).map(|(_, &s)| s).max().unwrap_or(0);
+        (top >= 2 && top > second).then_some(LANGUAGES[best])
+    }
+
+    #[test]
+    fn byte_level_words_match_the_definition() {
+        for t in [
+            "the delivery was very fast and the box is ok",
+            "die lieferung,war sehr:schnell und gut",
+            "zamowienie jest bardzo dobre, polecam",
+            "e\u{301}t le colis l\u{e0}-bas, tres bien et pas cher",
+            "niet ½ goed maar² ook het ‐ een",
+            "",
+            "und",
+            "w z na",
+        ] {
+            assert_eq!(detect_language(t), reference(t), "{t}");
+        }
+    }
 
     #[test]
     fn detects_common_cases() {

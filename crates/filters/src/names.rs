@@ -104,71 +104,49 @@ pub(crate) fn find_names(q: &NameQuery<'_>, cfg: &NameConfig) -> Vec<(usize, usi
         }
     }
 
-    // one pass over the words of the text, whatever the number of names;
-    // byte-level for ASCII, which is nearly all of a normalised text
-    let mut first_bytes = [false; 256];
-    for t in fulls.iter().map(String::as_str).chain(probes.iter().map(|p| p.term.as_str())) {
-        first_bytes[usize::from(t.as_bytes()[0])] = true;
-    }
+    // every occurrence of a term at a word start, found with a vectorised
+    // substring search (names are rare: most reviews have none); collected as
+    // (word start, term index, end) and sorted back into text order, word by
+    // word, full names before parts, as a word-by-word pass would emit them
     let b = text.as_bytes();
-    let word_at = |i: usize| -> usize {
-        // length of the word character at byte i, 0 if it is not one
-        if b[i] < 0x80 {
-            usize::from(b[i].is_ascii_alphanumeric())
-        } else {
-            text[i..].chars().next().filter(|c| c.is_alphanumeric()).map_or(0, char::len_utf8)
+    let word_end = |mut i: usize| {
+        while let Some(c) = text[i..].chars().next().filter(|c| c.is_alphanumeric()) {
+            i += c.len_utf8();
+        }
+        i
+    };
+    let starts_word = |i: usize| is_word_byte_at(text, i) && !word_before(text, i);
+    let occurrences = |term: &str, f: &mut dyn FnMut(usize)| {
+        let finder = memchr::memmem::Finder::new(term.as_bytes());
+        let mut pos = 0;
+        while let Some(p) = finder.find(&b[pos..]) {
+            let ws = pos + p;
+            pos = ws + 1;
+            if starts_word(ws) {
+                f(ws);
+            }
         }
     };
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if !text.is_char_boundary(i) {
-            i += 1;
-            continue;
-        }
-        let l = word_at(i);
-        if l == 0 {
-            i += 1;
-            continue;
-        }
-        let ws = i;
-        let mut we = i + l;
-        while we < b.len() {
-            let l = word_at(we);
-            if l == 0 {
-                break;
+    let mut found: Vec<(usize, usize, usize)> = Vec::new();
+    for (k, full) in fulls.iter().enumerate() {
+        occurrences(full, &mut |ws| {
+            if !is_word_byte_at(text, ws + full.len()) {
+                found.push((ws, k, ws + full.len()));
             }
-            we += l;
-        }
-        i = we;
-        let first = b[ws];
-        if !first_bytes[usize::from(first)] {
-            continue;
-        }
-        let word = &text[ws..we];
-        for f in &fulls {
-            if f.as_bytes()[0] == first
-                && text[ws..].starts_with(f.as_str())
-                && !is_word_byte_at(text, ws + f.len())
-            {
-                out.push((ws, ws + f.len()));
-            }
-        }
-        for p in &probes {
-            // cheap first-byte test before comparing whole words
-            if p.term.as_bytes()[0] != first || p.term.len() > word.len() {
-                continue;
-            }
-            let Some(rest) = word.strip_prefix(p.term.as_str()) else {
-                continue;
-            };
+        });
+    }
+    for (k, p) in probes.iter().enumerate() {
+        occurrences(&p.term, &mut |ws| {
+            let we = word_end(ws);
+            let rest = &text[ws + p.term.len()..we];
             let ok = if rest.is_empty() { !p.needs_suffix } else { p.suffixes.contains(&rest) };
             if ok && (!p.common || person_evidence(q, cfg, ws, we)) {
-                out.push((ws, we));
+                found.push((ws, fulls.len() + k, we));
             }
-        }
+        });
     }
-    out
+    found.sort_unstable();
+    found.into_iter().map(|(s, _, e)| (s, e)).collect()
 }
 
 /// A common word counts as a name after a title, near a person cue in the same

@@ -6,11 +6,11 @@
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 /// Normalised text plus, for every byte of it, the byte offset in the original
-/// text of the character that produced it.
+/// text of the character that produced it (kept as runs, see [`OffsetMap`]).
 #[derive(Debug, Clone, Default)]
 pub struct Normalized {
     pub text: String,
-    starts: Vec<u32>,
+    map: OffsetMap,
     /// Offsets inside re-joined spelled-out words ("a r e t a r d") where a
     /// word may start or end although letters surround it.
     soft: Vec<u32>,
@@ -25,14 +25,54 @@ impl Normalized {
     /// Maps a normalised byte span to the original byte span covering every
     /// original character that contributed to it.
     pub fn to_original(&self, original: &str, start: usize, end: usize) -> (usize, usize) {
-        if self.starts.is_empty() || start >= end || start >= self.starts.len() {
+        if self.text.is_empty() || start >= end || start >= self.text.len() {
             return (0, 0);
         }
-        let end = end.min(self.starts.len());
-        let s = self.starts[start] as usize;
-        let last = self.starts[end - 1] as usize;
+        let end = end.min(self.text.len());
+        let s = self.map.get(start) as usize;
+        let last = self.map.get(end - 1) as usize;
         let e = last + original[last..].chars().next().map_or(0, char::len_utf8);
         (s, e.max(s))
+    }
+}
+
+/// Normalised byte -> original byte offset, stored as runs instead of one
+/// entry per byte: most text maps one-to-one, so a review needs a handful of
+/// runs rather than four bytes of map per byte of text.
+#[derive(Debug, Clone, Default)]
+struct OffsetMap {
+    /// Run starts: normalised offset, original offset, and whether the
+    /// original offset advances with the normalised one (else it is constant,
+    /// e.g. the bytes of one multi-byte character or "ß" -> "ss").
+    runs: Vec<(u32, u32, bool)>,
+}
+
+impl OffsetMap {
+    /// Records that normalised byte `n` (the next one) comes from original byte `at`.
+    #[inline]
+    fn push(&mut self, n: u32, at: u32) {
+        if let Some(last) = self.runs.last_mut() {
+            let (n0, o0, linear) = *last;
+            if at == if linear { o0 + (n - n0) } else { o0 } {
+                return;
+            }
+            if linear && n - n0 == 1 && at == o0 {
+                last.2 = false;
+                return;
+            }
+        }
+        self.runs.push((n, at, true));
+    }
+
+    /// Original offset of normalised byte `n` (which must have been pushed).
+    fn get(&self, n: usize) -> u32 {
+        let n = n as u32;
+        let k = self.runs.partition_point(|r| r.0 <= n).saturating_sub(1);
+        match self.runs.get(k) {
+            Some(&(n0, o0, true)) => o0 + (n - n0),
+            Some(&(_, o0, false)) => o0,
+            None => 0,
+        }
     }
 }
 
@@ -115,7 +155,7 @@ fn fold(c: char) -> Option<&'static str> {
 /// spelled-out words, letter elongation) are needed at all.
 struct Folder {
     out: String,
-    starts: Vec<u32>,
+    map: OffsetMap,
     last: char,
     last2: char,
     last_alpha: bool,
@@ -129,7 +169,7 @@ impl Folder {
     fn new(cap: usize) -> Self {
         Folder {
             out: String::with_capacity(cap),
-            starts: Vec::with_capacity(cap),
+            map: OffsetMap::default(),
             last: ' ',
             last2: ' ',
             last_alpha: false,
@@ -150,16 +190,33 @@ impl Folder {
             self.push_ascii(b, true, at);
             return;
         }
-        if b == b' ' && self.last == ' ' {
+        if b == b' ' {
+            // emit()'s path for a space, without its other tests
+            if self.last == ' ' {
+                return;
+            }
+            if self.token_len > 0 {
+                if self.token_len == 1 && self.last.is_alphabetic() {
+                    self.singles += 1;
+                    if self.singles >= 3 {
+                        self.slow = true;
+                    }
+                } else {
+                    self.singles = 0;
+                }
+                self.token_len = 0;
+            }
+            self.push_ascii(b' ', false, at);
             return;
         }
-        self.emit(char::from(b), at, next_alpha());
+        // only the joiner test needs the next character
+        let joiner = matches!(b, b'-' | b'_' | b'*' | b'\'');
+        self.emit(char::from(b), at, joiner && next_alpha());
     }
 
-    /// Emits a run of ASCII letters that all take the plain-letter path.
-    fn push_ascii_run(&mut self, run: &[u8], at: u32) {
-        self.out.extend(run.iter().map(|b| char::from(b.to_ascii_lowercase())));
-        self.starts.extend(at..at + run.len() as u32);
+    /// State update after a run of letters was written (one map entry, at
+    /// its start, covers it: a run is one-to-one with the original).
+    fn after_ascii_run(&mut self, run: &[u8]) {
         self.token_len += run.len();
         match run {
             [] => {}
@@ -180,8 +237,8 @@ impl Folder {
 
     #[inline]
     fn push_ascii(&mut self, b: u8, alpha: bool, at: u32) {
+        self.map.push(self.out.len() as u32, at);
         self.out.push(char::from(b));
-        self.starts.push(at);
         self.last2 = self.last;
         self.last2_alpha = self.last_alpha;
         self.last = char::from(b);
@@ -235,10 +292,11 @@ impl Folder {
 
     #[inline]
     fn push(&mut self, c: char, at: u32) {
-        self.out.push(c);
-        for _ in 0..c.len_utf8() {
-            self.starts.push(at);
+        let n = self.out.len() as u32;
+        for k in 0..c.len_utf8() as u32 {
+            self.map.push(n + k, at);
         }
+        self.out.push(c);
         self.last2 = self.last;
         self.last2_alpha = self.last_alpha;
         self.last = c;
@@ -289,18 +347,35 @@ fn fold_text(text: &str) -> Folder {
             if plain {
                 // a run of letters: each one takes the plain-letter path of
                 // emit_ascii() until a letter repeats a third time
+                // one fused loop per run: find its end, check for a third
+                // repeat, write lower case. The first two letters compare with
+                // what was emitted before them, the rest with their
+                // neighbours in the run (no carried dependency).
+                f.map.push(f.out.len() as u32, at);
                 let (mut p1, mut p2) = (f.last, f.last2);
                 let mut j = i;
-                while j < bytes.len() && bytes[j].is_ascii_alphabetic() {
+                while j < bytes.len() && j < i + 2 && bytes[j].is_ascii_alphabetic() {
                     let c = char::from(bytes[j].to_ascii_lowercase());
                     if c == p1 && c == p2 {
                         break;
                     }
+                    f.out.push(c);
                     p2 = p1;
                     p1 = c;
                     j += 1;
                 }
-                f.push_ascii_run(&bytes[i..j], at);
+                if j == i + 2 {
+                    while j < bytes.len() && bytes[j].is_ascii_alphabetic() {
+                        // `| 0x20` lower-cases ASCII letters
+                        let c = bytes[j] | 0x20;
+                        if c == bytes[j - 1] | 0x20 && c == bytes[j - 2] | 0x20 {
+                            break;
+                        }
+                        f.out.push(char::from(c));
+                        j += 1;
+                    }
+                }
+                f.after_ascii_run(&bytes[i..j]);
                 i = j;
                 continue;
             }
@@ -498,16 +573,25 @@ fn squeeze(v: &mut Vec<Unit>) {
 pub fn normalize(text: &str) -> Normalized {
     let f = fold_text(text);
     if !f.slow {
-        return Normalized { text: f.out, starts: f.starts, soft: Vec::new() };
+        return Normalized { text: f.out, map: f.map, soft: Vec::new() };
     }
     // rare path: leet, spelled-out words, elongations
-    let mut v: Vec<Unit> =
-        f.out.char_indices().map(|(i, c)| Unit { c, at: f.starts[i], soft: false }).collect();
+    let mut v: Vec<Unit> = Vec::with_capacity(f.out.len());
+    let mut run = 0;
+    for (i, c) in f.out.char_indices() {
+        // walk the runs alongside the text (linear, no searching)
+        while run + 1 < f.map.runs.len() && f.map.runs[run + 1].0 as usize <= i {
+            run += 1;
+        }
+        let (n0, o0, linear) = f.map.runs[run];
+        let at = if linear { o0 + (i as u32 - n0) } else { o0 };
+        v.push(Unit { c, at, soft: false });
+    }
     decode_leet(&mut v);
     join_spelled(&mut v);
     squeeze(&mut v);
     let mut out = String::with_capacity(v.len());
-    let mut starts = Vec::with_capacity(v.len());
+    let mut map = OffsetMap::default();
     let mut soft = Vec::new();
     let mut prev_soft = false;
     for u in v {
@@ -516,15 +600,15 @@ pub fn normalize(text: &str) -> Normalized {
             soft.push(pos);
         }
         prev_soft = u.soft;
-        out.push(u.c);
-        for _ in 0..u.c.len_utf8() {
-            starts.push(u.at);
+        for k in 0..u.c.len_utf8() as u32 {
+            map.push(pos + k, u.at);
         }
+        out.push(u.c);
     }
     if prev_soft {
         soft.push(out.len() as u32);
     }
-    Normalized { text: out, starts, soft }
+    Normalized { text: out, map, soft }
 }
 
 /// Normalises a lexicon entry or name the same way as texts.
@@ -578,6 +662,23 @@ mod tests {
         let nz = normalize(orig);
         assert_eq!(nz.to_original(orig, 4, 7), (4, 7));
         assert_eq!(nz.to_original(orig, 8, 13), (8, 13));
+    }
+
+    #[test]
+    fn offset_runs_map_every_byte() {
+        // one-to-one, expanding ("ß"), shrinking ("é"), multi-byte kept ("東"), dropped (zero-width)
+        let orig = "Aé ß東x\u{200B}y  Z 😀 ok";
+        let nz = normalize(orig);
+        assert_eq!(nz.text, "ae ss東xy z 😀 ok");
+        let spans: Vec<&str> = nz
+            .text
+            .char_indices()
+            .map(|(i, c)| {
+                let (s, e) = nz.to_original(orig, i, i + c.len_utf8());
+                &orig[s..e]
+            })
+            .collect();
+        assert_eq!(spans, ["A", "é", " ", "ß", "ß", "東", "x", "y", " ", "Z", " ", "😀", " ", "o", "k"]);
     }
 
     #[test]
