@@ -28,6 +28,11 @@ fn main() {
             "confirm_audit",
             "resolve_audit_change",
             "export_audit_report",
+            "list_disputes",
+            "dispute_detail",
+            "apply_dispute_action",
+            "dispute_message_template",
+            "export_dispute_document",
         ]),
     ))
     .expect("tauri build script");

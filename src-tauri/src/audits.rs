@@ -464,8 +464,6 @@ pub async fn export_audit_report(
         "html" => (trustdesk_reports::to_html(&doc).into_bytes(), "html"),
         other => return Err(IpcError::new("bad_request", format!("unknown report format {other:?}"))),
     };
-    let dir = s.store.path().parent().unwrap_or(std::path::Path::new(".")).join("reports");
-    std::fs::create_dir_all(&dir).map_err(|e| IpcError::new("io", e.to_string()))?;
     let slug: String = view
         .shop
         .name
@@ -476,8 +474,19 @@ pub async fn export_audit_report(
         .filter(|p| !p.is_empty())
         .collect::<Vec<_>>()
         .join("-");
-    let path = dir.join(format!("audit-{slug}-{date}.{ext}"));
-    std::fs::write(&path, &bytes).map_err(|e| IpcError::new("io", e.to_string()))?;
+    write_report(&s.store, &format!("audit-{slug}-{date}.{ext}"), &bytes)
+}
+
+/// Writes an exported document into the data directory's `reports` folder.
+pub(crate) fn write_report(
+    store: &trustdesk_store::Store,
+    name: &str,
+    bytes: &[u8],
+) -> Result<ExportedReport, IpcError> {
+    let dir = store.path().parent().unwrap_or(std::path::Path::new(".")).join("reports");
+    std::fs::create_dir_all(&dir).map_err(|e| IpcError::new("io", e.to_string()))?;
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).map_err(|e| IpcError::new("io", e.to_string()))?;
     Ok(ExportedReport { path: path.display().to_string(), bytes: bytes.len() as u64 })
 }
 

@@ -245,6 +245,10 @@ mod bindings {
         crate::audits::AuditRow::export_all_to(dir).unwrap();
         crate::audits::AuditDetail::export_all_to(dir).unwrap();
         crate::audits::ExportedReport::export_all_to(dir).unwrap();
+        crate::disputes::DisputeRow::export_all_to(dir).unwrap();
+        crate::disputes::DisputeDetail::export_all_to(dir).unwrap();
+        crate::disputes::DisputeAction::export_all_to(dir).unwrap();
+        trustdesk_domain::dispute_templates::MessageTemplateId::export_all_to(dir).unwrap();
         IpcError::export_all_to(dir).unwrap();
     }
 

@@ -3,6 +3,7 @@
 //! One module per domain; transport types live in `dto`.
 
 mod audits;
+mod disputes;
 mod dto;
 mod error;
 mod reviews;
@@ -78,7 +79,12 @@ pub fn run() {
             audits::evidence_file,
             audits::confirm_audit,
             audits::resolve_audit_change,
-            audits::export_audit_report
+            audits::export_audit_report,
+            disputes::list_disputes,
+            disputes::dispute_detail,
+            disputes::apply_dispute_action,
+            disputes::dispute_message_template,
+            disputes::export_dispute_document
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Trustdesk application");

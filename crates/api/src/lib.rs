@@ -384,8 +384,8 @@ pub enum MutationOp {
         #[serde(default)]
         note: String,
         /// Files (by SHA-256, uploaded first) and URLs backing the finding.
-        #[serde(default)]
-        #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+        #[serde(default, deserialize_with = "strict::tagged")]
+        #[cfg_attr(feature = "openapi", schema(value_type = Vec<doc::EvidenceRef>))]
         evidence: Vec<EvidenceRef>,
     },
     /// The auditor confirms the outcome the checklist gives (and, for a spot
@@ -393,10 +393,11 @@ pub enum MutationOp {
     AuditConfirm {
         #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
         audit_id: AuditId,
-        #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+        #[serde(deserialize_with = "strict::tagged")]
+        #[cfg_attr(feature = "openapi", schema(value_type = doc::AuditOutcome))]
         outcome: AuditOutcome,
-        #[serde(default)]
-        #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+        #[serde(default, deserialize_with = "strict::tagged")]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<doc::SpotCheckRecommendation>))]
         recommendation: Option<SpotCheckRecommendation>,
     },
     /// Any mediator's change under the domain's rules (messages, deadlines,
@@ -404,7 +405,8 @@ pub enum MutationOp {
     Dispute {
         #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
         dispute_id: DisputeId,
-        #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+        #[serde(deserialize_with = "strict::tagged")]
+        #[cfg_attr(feature = "openapi", schema(value_type = doc::DisputeChange))]
         change: DisputeChange,
     },
     DisputeMessage {
@@ -668,6 +670,90 @@ mod strict {
         serde_json::from_value(v).map_err(D::Error::custom)
     }
 
+    /// Tag fields of the domain's internally tagged enums that requests carry.
+    const TAGS: [&str; 4] = ["change", "kind", "outcome", "action"];
+    /// The fields of those values that are lists.
+    const LISTS: [&str; 3] = ["open", "failed", "reasons"];
+    /// Every field name of those values (see the `doc` mirrors).
+    const KNOWN: [&str; 29] = [
+        "change",
+        "id",
+        "to",
+        "body",
+        "due",
+        "reason",
+        "text",
+        "amount",
+        "proposal_id",
+        "party",
+        "accepts",
+        "outcome",
+        "remedy",
+        "reasoning",
+        "fee",
+        "payer",
+        "minor_units",
+        "currency",
+        "kind",
+        "sha256",
+        "name",
+        "url",
+        "open",
+        "failed",
+        "action",
+        "reasons",
+        "criterion_id",
+        "severity",
+        "repeated",
+    ];
+
+    /// Brings a JSON value to what the domain's derives read exactly as the
+    /// schema means it: whole floats become integers (JSON Schema counts `5.0`
+    /// as an integer), and a tag must be a name (serde would also take a
+    /// variant's index).
+    fn normalise(v: &mut Value, parent: &str) -> Result<(), String> {
+        match v {
+            Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+                if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15) {
+                    *v = Value::from(f as i64);
+                }
+                Ok(())
+            }
+            Value::Array(items) => items.iter_mut().try_for_each(|i| normalise(i, parent)),
+            Value::Object(map) => {
+                for tag in TAGS {
+                    if map.get(tag).is_some_and(|t| !t.is_string()) {
+                        return Err(format!("\"{tag}\" must be a name"));
+                    }
+                }
+                // Plain structs allow no other fields in the schema (amounts
+                // aside); variants of tagged enums do, and we ignore those.
+                let tagged = TAGS.iter().any(|t| map.contains_key(*t));
+                if !tagged && parent != "amount" {
+                    if let Some(k) = map.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+                        return Err(format!("unknown field \"{k}\""));
+                    }
+                }
+                for (k, v) in map.iter_mut().filter(|(k, _)| KNOWN.contains(&k.as_str())) {
+                    // serde also reads a struct from a list; the schema does not.
+                    if v.is_array() && !LISTS.contains(&k.as_str()) {
+                        return Err(format!("\"{k}\" must not be a list"));
+                    }
+                    normalise(v, k)?;
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// A domain value (or list or option of them) read through [`normalise`].
+    pub fn tagged<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<T, D::Error> {
+        let mut v = Value::deserialize(d)?;
+        normalise(&mut v, "").map_err(D::Error::custom)?;
+        serde_json::from_value(v).map_err(D::Error::custom)
+    }
+
     pub fn review_action<'de, D: Deserializer<'de>>(
         d: D,
     ) -> Result<trustdesk_domain::ReviewAction, D::Error> {
@@ -791,6 +877,138 @@ pub mod doc {
         #[schema(pattern = "^[A-Za-z]{3}$")]
         pub currency: String,
     }
+
+    #[derive(Serialize, ToSchema)]
+    #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+    #[schema(as = EvidenceRef)]
+    pub enum EvidenceRef {
+        File { sha256: String, name: String },
+        Url { url: String },
+    }
+
+    #[derive(Serialize, ToSchema)]
+    #[serde(tag = "outcome", rename_all = "snake_case", deny_unknown_fields)]
+    #[schema(as = AuditOutcome)]
+    pub enum AuditOutcome {
+        Incomplete { open: Vec<String> },
+        ImprovementsRequired { failed: Vec<String> },
+        Certified,
+    }
+
+    #[derive(Serialize, ToSchema, Clone, Copy)]
+    #[serde(rename_all = "snake_case")]
+    #[schema(as = Severity)]
+    pub enum Severity {
+        Minor,
+        Major,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    #[schema(as = SpotCheckReason)]
+    pub struct SpotCheckReason {
+        pub criterion_id: String,
+        pub severity: Severity,
+        pub repeated: bool,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+    #[schema(as = SpotCheckRecommendation)]
+    pub enum SpotCheckRecommendation {
+        Keep,
+        Warn { reasons: Vec<SpotCheckReason> },
+        Suspend { reasons: Vec<SpotCheckReason> },
+        Revoke { reasons: Vec<SpotCheckReason> },
+    }
+
+    #[derive(Serialize, ToSchema, Clone, Copy)]
+    #[serde(rename_all = "snake_case")]
+    #[schema(as = Recipient)]
+    pub enum Recipient {
+        Consumer,
+        Shop,
+        Both,
+    }
+
+    #[derive(Serialize, ToSchema, Clone, Copy)]
+    #[serde(rename_all = "snake_case")]
+    #[schema(as = Party)]
+    pub enum Party {
+        Consumer,
+        Shop,
+    }
+
+    #[derive(Serialize, ToSchema, Clone, Copy)]
+    #[serde(rename_all = "snake_case")]
+    #[schema(as = DisputeStage)]
+    pub enum DisputeStage {
+        Communication,
+        Mediation,
+        ArbitrationReferral,
+        Closed,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+    #[schema(as = Remedy)]
+    pub enum Remedy {
+        Refund { amount: Money },
+        Replacement,
+        Repair,
+        Other { text: String },
+    }
+
+    #[derive(Serialize, ToSchema, Default)]
+    #[serde(deny_unknown_fields)]
+    #[schema(as = FeeTerms)]
+    pub struct FeeTerms {
+        #[serde(default)]
+        pub amount: Option<Money>,
+        #[serde(default)]
+        pub payer: Option<Party>,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    #[serde(tag = "change", rename_all = "snake_case", deny_unknown_fields)]
+    #[schema(as = DisputeChange)]
+    pub enum DisputeChange {
+        SendMessage {
+            #[schema(format = Uuid)]
+            id: String,
+            to: Recipient,
+            body: String,
+        },
+        SetDeadline {
+            due: DateTime<Utc>,
+            reason: String,
+        },
+        MoveStage {
+            to: DisputeStage,
+        },
+        Propose {
+            #[schema(format = Uuid)]
+            id: String,
+            text: String,
+            #[serde(default)]
+            amount: Option<Money>,
+        },
+        RecordAcceptance {
+            #[schema(format = Uuid)]
+            proposal_id: String,
+            party: Party,
+            accepts: bool,
+        },
+        ReferToArbitration,
+        Decide {
+            outcome: DisputeOutcome,
+            #[serde(default)]
+            remedy: Option<Remedy>,
+            reasoning: String,
+            #[serde(default)]
+            fee: FeeTerms,
+        },
+    }
 }
 
 #[cfg(test)]
@@ -886,6 +1104,35 @@ mod tests {
             let t: T = serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("{v}: {e}"));
             assert_eq!(serde_json::to_value(t).unwrap(), v);
         }
+        use chrono::TimeZone;
+        let money = || doc::Money { minor_units: 4990, currency: "EUR".into() };
+        same::<_, trustdesk_domain::dispute::DisputeChange>(&doc::DisputeChange::Decide {
+            outcome: doc::DisputeOutcome::PartlyUpheld,
+            remedy: Some(doc::Remedy::Refund { amount: money() }),
+            reasoning: "r".into(),
+            fee: doc::FeeTerms { amount: Some(money()), payer: Some(doc::Party::Shop) },
+        });
+        same::<_, trustdesk_domain::dispute::DisputeChange>(&doc::DisputeChange::SetDeadline {
+            due: chrono::Utc.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap(),
+            reason: "x".into(),
+        });
+        same::<_, trustdesk_domain::dispute::DisputeChange>(&doc::DisputeChange::SendMessage {
+            id: "0190f5e2-7a4b-7c3d-8e9f-0a1b2c3d4e5f".into(),
+            to: doc::Recipient::Both,
+            body: "b".into(),
+        });
+        same::<_, trustdesk_domain::dispute::DisputeChange>(&doc::DisputeChange::MoveStage {
+            to: doc::DisputeStage::ArbitrationReferral,
+        });
+        same::<_, AuditOutcome>(&doc::AuditOutcome::ImprovementsRequired { failed: vec!["a".into()] });
+        same::<_, SpotCheckRecommendation>(&doc::SpotCheckRecommendation::Suspend {
+            reasons: vec![doc::SpotCheckReason {
+                criterion_id: "a".into(),
+                severity: doc::Severity::Major,
+                repeated: true,
+            }],
+        });
+        same::<_, EvidenceRef>(&doc::EvidenceRef::File { sha256: "ab".repeat(32), name: "n.png".into() });
         use doc::RejectionReason as R;
         let reasons = [
             R::Insult,

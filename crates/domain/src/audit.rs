@@ -42,6 +42,26 @@ pub enum EvidenceRef {
     },
 }
 
+impl EvidenceRef {
+    /// A file named by a SHA-256 in lower-case hex with a short name, or an
+    /// http(s) link without spaces, at most 2,000 characters.
+    pub fn is_well_formed(&self) -> bool {
+        match self {
+            EvidenceRef::File { sha256, name } => {
+                sha256.len() == 64
+                    && sha256.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                    && !name.trim().is_empty()
+                    && name.chars().count() <= 200
+            }
+            EvidenceRef::Url { url } => {
+                (url.starts_with("https://") || url.starts_with("http://"))
+                    && url.len() <= 2000
+                    && !url.contains(char::is_whitespace)
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ChecklistItem {
@@ -132,6 +152,8 @@ pub enum AuditError {
     EvidenceMissing(String),
     #[error("the confirmed outcome differs from the checklist's")]
     OutcomeMismatch,
+    #[error("evidence must name a file by its SHA-256 (and a name of at most 200 characters) or an http(s) link: {0}")]
+    BadEvidence(String),
 }
 
 impl AuditCase {
@@ -168,6 +190,9 @@ impl AuditCase {
                 }
                 if evidence.len() > MAX_EVIDENCE_PER_ITEM {
                     return Err(AuditError::TooMuchEvidence);
+                }
+                if let Some(bad) = evidence.iter().find(|e| !e.is_well_formed()) {
+                    return Err(AuditError::BadEvidence(format!("{bad:?}").chars().take(120).collect()));
                 }
                 let item = self
                     .items

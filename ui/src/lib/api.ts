@@ -1,6 +1,12 @@
 // Typed wrappers over the app's IPC commands. The types come from Rust (bindings/).
 import { invoke } from '@tauri-apps/api/core';
 import type { AuditDetail } from './bindings/AuditDetail';
+import type { DisputeAction } from './bindings/DisputeAction';
+import type { DisputeDetail } from './bindings/DisputeDetail';
+import type { DisputeRow } from './bindings/DisputeRow';
+import type { MessageTemplateId } from './bindings/MessageTemplateId';
+import type { Party } from './bindings/Party';
+import type { Recipient } from './bindings/Recipient';
 import type { AuditRow } from './bindings/AuditRow';
 import type { ChecklistStatus } from './bindings/ChecklistStatus';
 import type { ExportedReport } from './bindings/ExportedReport';
@@ -87,4 +93,12 @@ export const api = {
     call<AuditDetail>('resolve_audit_change', { auditId, mutationId, keepMine }),
   exportAuditReport: (auditId: string, format: 'pdf' | 'html') =>
     call<ExportedReport>('export_audit_report', { auditId, format }),
+  listDisputes: () => call<DisputeRow[]>('list_disputes'),
+  disputeDetail: (disputeId: string) => call<DisputeDetail>('dispute_detail', { disputeId }),
+  applyDisputeAction: (disputeId: string, action: DisputeAction) =>
+    call<DisputeDetail>('apply_dispute_action', { disputeId, action }),
+  disputeMessageTemplate: (disputeId: string, template: MessageTemplateId, to: Recipient) =>
+    call<string>('dispute_message_template', { disputeId, template, to }),
+  exportDisputeDocument: (disputeId: string, document: 'decision' | 'case_file', party: Party) =>
+    call<ExportedReport>('export_dispute_document', { disputeId, document, party }),
 };

@@ -1,0 +1,132 @@
+// Pure helpers of the mediator's workspace: labels, money, the timeline and the
+// key map (unit-tested).
+import type { DisputeCase } from './bindings/DisputeCase';
+import type { DisputeOutcome } from './bindings/DisputeOutcome';
+import type { DisputeStage } from './bindings/DisputeStage';
+import type { Money } from './bindings/Money';
+
+export function stageName(s: DisputeStage): string {
+  return {
+    communication: 'Direct communication',
+    mediation: 'Mediation',
+    arbitration_referral: 'Referred to arbitration',
+    closed: 'Closed',
+  }[s];
+}
+
+export function outcomeName(o: DisputeOutcome): string {
+  return {
+    consumer_prevails: 'Consumer upheld',
+    shop_prevails: 'Shop upheld',
+    partly_upheld: 'Partly upheld',
+    settled: 'Settled',
+  }[o];
+}
+
+export function money(m: Money): string {
+  const sign = m.minor_units < 0 ? '-' : '';
+  const abs = Math.abs(m.minor_units);
+  return `${m.currency} ${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+/** "12.50" or "12,50" in the claim's currency to minor units; null if not a positive amount. */
+export function parseAmount(text: string): number | null {
+  const m = /^\s*(\d{1,9})(?:[.,](\d{1,2}))?\s*$/.exec(text);
+  if (!m) return null;
+  const cents = Number(m[1]) * 100 + Number((m[2] ?? '0').padEnd(2, '0'));
+  return cents > 0 ? cents : null;
+}
+
+export type TimelineEntry = { at: string; who: string; title: string; body: string | null };
+
+/** Messages and events of a case in time order; message texts are shown as text. */
+export function timeline(c: DisputeCase): TimelineEntry[] {
+  const out: TimelineEntry[] = c.messages.map((m) => ({
+    at: m.sent_at,
+    who: m.author,
+    title: `Message from the ${m.author}`,
+    body: m.body,
+  }));
+  const sentTo = new Map<string, string>();
+  for (const e of c.events) if (e.what.event === 'message_sent') sentTo.set(e.what.message_id, e.what.to);
+  for (const entry of out) {
+    const m = c.messages.find((x) => x.sent_at === entry.at && x.body === entry.body);
+    const to = m ? sentTo.get(m.id) : undefined;
+    if (to) entry.title = `Message from the mediator to ${to === 'both' ? 'both parties' : `the ${to}`}`;
+  }
+  for (const e of c.events) {
+    const w = e.what;
+    let title: string | null = null;
+    switch (w.event) {
+      case 'stage_moved':
+        title = `Moved to ${stageName(w.to).toLowerCase()}`;
+        break;
+      case 'deadline_set':
+        title = `Deadline ${w.previous ? 'moved' : 'set'} to ${w.due.slice(0, 10)}`;
+        break;
+      case 'proposed':
+        title = 'Settlement proposed';
+        break;
+      case 'answer_recorded':
+        title = `The ${w.party} ${w.accepts ? 'accepts' : 'declines'} the proposal`;
+        break;
+      case 'decided':
+        title = `Decision: ${outcomeName(w.outcome)}`;
+        break;
+      case 'message_sent':
+        break;
+    }
+    if (title) out.push({ at: e.at, who: e.by, title, body: null });
+  }
+  return out.sort((a, b) => a.at.localeCompare(b.at));
+}
+
+export type DisputeCommand =
+  | { kind: 'move'; delta: number }
+  | { kind: 'open' }
+  | { kind: 'back' }
+  | { kind: 'message' }
+  | { kind: 'deadline' }
+  | { kind: 'stage' }
+  | { kind: 'propose' }
+  | { kind: 'refer' }
+  | { kind: 'decide' }
+  | { kind: 'documents' }
+  | { kind: 'help' };
+
+export const DISPUTE_SHORTCUTS: { keys: string; what: string }[] = [
+  { keys: 'j / ↓, k / ↑', what: 'next / previous case' },
+  { keys: 'Enter', what: 'open the selected case' },
+  { keys: 'm', what: 'write a message (templates in the recipient’s language)' },
+  { keys: 't', what: 'set or extend the deadline' },
+  { keys: 's', what: 'move from direct communication to mediation' },
+  { keys: 'o', what: 'propose a settlement' },
+  { keys: 'x', what: 'refer to binding arbitration' },
+  { keys: 'w', what: 'write the decision' },
+  { keys: 'r', what: 'export the decision or the case file (PDF)' },
+  { keys: 'Esc', what: 'back to the case list' },
+  { keys: 'Shift+R / Shift+A / Shift+D', what: 'reviews / audits / disputes' },
+];
+
+export function disputeCommandFor(
+  e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey'>,
+): DisputeCommand | null {
+  if (e.altKey || e.ctrlKey || e.metaKey) return null;
+  const map: Record<string, DisputeCommand> = {
+    j: { kind: 'move', delta: 1 },
+    ArrowDown: { kind: 'move', delta: 1 },
+    k: { kind: 'move', delta: -1 },
+    ArrowUp: { kind: 'move', delta: -1 },
+    Enter: { kind: 'open' },
+    Escape: { kind: 'back' },
+    m: { kind: 'message' },
+    t: { kind: 'deadline' },
+    s: { kind: 'stage' },
+    o: { kind: 'propose' },
+    x: { kind: 'refer' },
+    w: { kind: 'decide' },
+    r: { kind: 'documents' },
+    '?': { kind: 'help' },
+  };
+  return map[e.key] ?? null;
+}
