@@ -958,6 +958,28 @@ mod tests {
     }
 
     #[test]
+    fn a_decision_without_a_statement_still_reads() {
+        let json = r#"{"id":"01936c5e-7b7a-7c3e-9f00-000000000001","base_version":1,
+            "op":{"type":"review_decision","review_id":"01936c5e-7b7a-7c3e-9f00-000000000002",
+                  "action":{"action":"reject","reason":"insult"}}}"#;
+        let m: Mutation = serde_json::from_str(json).unwrap();
+        assert!(matches!(m.op, MutationOp::ReviewDecision { statement: None, .. }));
+        // A statement is a whole StatementOfReasons; a fragment is refused.
+        let with =
+            json.replace(r#""reason":"insult"}"#, r#""reason":"insult"},"statement":{"free_text":"x"}"#);
+        assert!(serde_json::from_str::<Mutation>(&with).is_err());
+    }
+
+    #[test]
+    fn complaint_requests_refuse_unknown_fields() {
+        let ok: DecideComplaint = serde_json::from_str(r#"{"outcome":"dismissed","reasons":"r"}"#).unwrap();
+        assert_eq!(ok.outcome, ComplaintOutcome::Dismissed);
+        assert!(serde_json::from_str::<DecideComplaint>(r#"{"outcome":"upheld","x":1}"#).is_err());
+        assert!(serde_json::from_str::<NewComplaint>(r#"{"review_id":"r","text":"t","by":"me"}"#).is_err());
+        assert_eq!(EntityKind::Complaint.as_str().parse::<EntityKind>().unwrap(), EntityKind::Complaint);
+    }
+
+    #[test]
     fn whole_numbers_may_be_written_as_floats() {
         let c: ClaimRequest =
             serde_json::from_str(r#"{"kind":"review","limit":5.0,"lease_seconds":60}"#).unwrap();
