@@ -12,7 +12,7 @@ use trustdesk_domain::dispute::{Author, DisputeOutcome};
 use trustdesk_domain::{
     ArmCategory, AuditCase, AuditId, AuditOutcome, DecisionId, DisputeCase, DisputeChange, DisputeId,
     EvidenceRef, Grounds, LanguageCode, Money, Review, ReviewAction, ReviewId, Shop, ShopId,
-    SpotCheckRecommendation,
+    SpotCheckRecommendation, StatementOfReasons,
 };
 
 #[cfg(feature = "openapi")]
@@ -36,6 +36,14 @@ pub const MAX_INGEST_REVIEWS: usize = 500;
 pub const MAX_REVIEW_TEXT_CHARS: usize = 10_000;
 /// Longest order or reviewer reference, in characters.
 pub const MAX_REFERENCE_CHARS: usize = 200;
+/// Longest complaint text (the reviewer's message as entered by staff), in characters.
+pub const MAX_COMPLAINT_TEXT_CHARS: usize = 5000;
+/// Longest reasons text of a complaint decision, in characters.
+pub const MAX_COMPLAINT_REASONS_CHARS: usize = 5000;
+/// Largest page of the statement export.
+pub const MAX_EXPORT_LIMIT: u32 = 1000;
+/// Export page size when the client names none.
+pub const DEFAULT_EXPORT_LIMIT: u32 = 100;
 
 /// Body of every error response: `{ "code": "...", "message": "..." }`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,6 +79,24 @@ pub mod codes {
     pub const CLAIMED_BY_OTHER: &str = "claimed_by_other";
     /// Mutation: the id was already used by another user.
     pub const MUTATION_ID_IN_USE: &str = "mutation_id_in_use";
+    /// Mutation: the statement of reasons sent with a decision is refused (unknown
+    /// template version, note too long, reason not following from the decision,
+    /// or sent with a decision that owes none).
+    pub const STATEMENT_INVALID: &str = "statement_invalid";
+    /// Mutation: the decision owes a statement of reasons and none could be made
+    /// (e.g. the review's shop is unknown or the line could not be exported).
+    pub const STATEMENT_UNAVAILABLE: &str = "statement_unavailable";
+    /// A text field is longer than its limit (400); the message names field and limit.
+    pub const TEXT_TOO_LONG: &str = "text_too_long";
+    /// The moderator who made a decision may not claim or decide the complaint against it (403).
+    pub const OWN_DECISION: &str = "own_decision";
+    /// A complaint against this decision exists already (409).
+    pub const COMPLAINT_EXISTS: &str = "complaint_exists";
+    /// The complaint or review is not in a state that allows this (409).
+    pub const ILLEGAL_STATE: &str = "illegal_state";
+    /// A stored statement cannot be exported within the DSA schema (500); the
+    /// message names the decision. Nothing is exported silently.
+    pub const EXPORT_INVALID: &str = "export_invalid";
 }
 
 /// `POST /v1/ingest/reviews` (admin): reviews entering the service from outside.
@@ -253,11 +279,13 @@ pub enum EntityKind {
     Review,
     Audit,
     Dispute,
+    /// A reviewer's complaint against a decision (DSA Art. 20).
+    Complaint,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 4] =
-        [EntityKind::Shop, EntityKind::Review, EntityKind::Audit, EntityKind::Dispute];
+    pub const ALL: [EntityKind; 5] =
+        [EntityKind::Shop, EntityKind::Review, EntityKind::Audit, EntityKind::Dispute, EntityKind::Complaint];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -265,6 +293,7 @@ impl EntityKind {
             EntityKind::Review => "review",
             EntityKind::Audit => "audit",
             EntityKind::Dispute => "dispute",
+            EntityKind::Complaint => "complaint",
         }
     }
 }
@@ -287,6 +316,7 @@ pub enum Entity {
     Review(Review),
     Audit(AuditCase),
     Dispute(DisputeCase),
+    Complaint(ComplaintCase),
 }
 
 impl Entity {
@@ -296,8 +326,119 @@ impl Entity {
             Entity::Review(_) => EntityKind::Review,
             Entity::Audit(_) => EntityKind::Audit,
             Entity::Dispute(_) => EntityKind::Dispute,
+            Entity::Complaint(_) => EntityKind::Complaint,
         }
     }
+}
+
+/// Where a complaint case stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub enum ComplaintStatus {
+    Open,
+    /// The complaint was right: the review was published.
+    Upheld,
+    /// The decision stands; the reasons say why.
+    Dismissed,
+}
+
+impl ComplaintStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComplaintStatus::Open => "open",
+            ComplaintStatus::Upheld => "upheld",
+            ComplaintStatus::Dismissed => "dismissed",
+        }
+    }
+}
+
+/// How a complaint is decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub enum ComplaintOutcome {
+    Upheld,
+    Dismissed,
+}
+
+/// A reviewer's complaint against a decision that kept their review off the
+/// profile (DSA Art. 20). Decided by a person other than the one who decided.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ComplaintCase {
+    #[cfg_attr(feature = "openapi", schema(format = Uuid))]
+    pub id: String,
+    /// The contested decision; its statement of reasons has the same id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
+    pub decision_id: DecisionId,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
+    pub review_id: ReviewId,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
+    pub shop_id: ShopId,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub language: LanguageCode,
+    /// Who made the contested decision: never the one who decides the complaint.
+    pub decision_by: String,
+    /// The moderator the case was routed to (none when no other moderator exists:
+    /// then any staff member other than `decision_by` may take it).
+    pub assigned_to: Option<String>,
+    /// The reviewer's complaint, plain text.
+    pub text: String,
+    pub received_at: DateTime<Utc>,
+    pub entered_by: String,
+    pub status: ComplaintStatus,
+    /// Set once decided.
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub reasons: Option<String>,
+    /// For an upheld complaint: the decision record that published the review.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Uuid))]
+    pub publish_decision_id: Option<DecisionId>,
+    pub version: i64,
+}
+
+/// `POST /v1/complaints` (admin or moderator): staff enter a reviewer's complaint.
+/// Name the decision, or the review (its latest decision with a statement).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct NewComplaint {
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = Uuid))]
+    pub decision_id: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = Uuid))]
+    pub review_id: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 5000))]
+    pub text: String,
+    /// When the reviewer's message arrived; default: now. Not in the future.
+    #[serde(default)]
+    pub received_at: Option<DateTime<Utc>>,
+}
+
+/// `POST /v1/complaints/{id}/decide`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DecideComplaint {
+    pub outcome: ComplaintOutcome,
+    /// Required when dismissed; sent to the reviewer as plain text.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 5000))]
+    pub reasons: String,
+}
+
+/// `GET /v1/statements/export` (admin): one page of DSA Transparency Database lines.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct StatementExportPage {
+    /// `DsaSorRecord`s, fields exactly as crates/domain/data/dsa-sor.schema.json.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub items: Vec<trustdesk_domain::DsaSorRecord>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+    pub has_more: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -374,6 +515,14 @@ pub enum MutationOp {
         /// For `request_evidence`: what the reviewer is asked to show.
         #[serde(default)]
         message: Option<String>,
+        /// For decisions that keep the review off the profile (reject, refuse
+        /// evidence, deadline expiry): the statement of reasons the moderator saw,
+        /// with their edited `free_text`. The server rebuilds the structured part
+        /// from its own records, keeping the moderator's choices (illegal-content
+        /// marking, evidence missing, note); absent, it builds one itself.
+        #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+        statement: Option<Box<StatementOfReasons>>,
     },
     AuditItem {
         #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
@@ -499,6 +648,8 @@ pub enum WorkKind {
     Audit,
     /// Disputes not yet closed.
     Dispute,
+    /// Open complaints (never claimable by the moderator who made the decision).
+    Complaint,
 }
 
 impl WorkKind {
@@ -507,6 +658,7 @@ impl WorkKind {
             WorkKind::Review => EntityKind::Review,
             WorkKind::Audit => EntityKind::Audit,
             WorkKind::Dispute => EntityKind::Dispute,
+            WorkKind::Complaint => EntityKind::Complaint,
         }
     }
 }
@@ -1030,6 +1182,28 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_decision_without_a_statement_still_reads() {
+        let json = r#"{"id":"01936c5e-7b7a-7c3e-9f00-000000000001","base_version":1,
+            "op":{"type":"review_decision","review_id":"01936c5e-7b7a-7c3e-9f00-000000000002",
+                  "action":{"action":"reject","reason":"insult"}}}"#;
+        let m: Mutation = serde_json::from_str(json).unwrap();
+        assert!(matches!(m.op, MutationOp::ReviewDecision { statement: None, .. }));
+        // A statement is a whole StatementOfReasons; a fragment is refused.
+        let with =
+            json.replace(r#""reason":"insult"}"#, r#""reason":"insult"},"statement":{"free_text":"x"}"#);
+        assert!(serde_json::from_str::<Mutation>(&with).is_err());
+    }
+
+    #[test]
+    fn complaint_requests_refuse_unknown_fields() {
+        let ok: DecideComplaint = serde_json::from_str(r#"{"outcome":"dismissed","reasons":"r"}"#).unwrap();
+        assert_eq!(ok.outcome, ComplaintOutcome::Dismissed);
+        assert!(serde_json::from_str::<DecideComplaint>(r#"{"outcome":"upheld","x":1}"#).is_err());
+        assert!(serde_json::from_str::<NewComplaint>(r#"{"review_id":"r","text":"t","by":"me"}"#).is_err());
+        assert_eq!(EntityKind::Complaint.as_str().parse::<EntityKind>().unwrap(), EntityKind::Complaint);
     }
 
     #[test]

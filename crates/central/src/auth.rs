@@ -79,7 +79,7 @@ impl User {
     pub fn sees(&self, kind: EntityKind) -> bool {
         match (self.role, kind) {
             (Role::Admin, _) | (_, EntityKind::Shop) => true,
-            (Role::Moderator, k) => k == EntityKind::Review,
+            (Role::Moderator, k) => matches!(k, EntityKind::Review | EntityKind::Complaint),
             (Role::Auditor, k) => k == EntityKind::Audit,
             (Role::Mediator, k) => k == EntityKind::Dispute,
         }
@@ -90,7 +90,7 @@ impl User {
         matches!(
             (self.role, kind),
             (Role::Admin, _)
-                | (Role::Moderator, WorkKind::Review)
+                | (Role::Moderator, WorkKind::Review | WorkKind::Complaint)
                 | (Role::Auditor, WorkKind::Audit)
                 | (Role::Mediator, WorkKind::Dispute)
         )

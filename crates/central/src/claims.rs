@@ -60,7 +60,9 @@ pub async fn claim(db: &Db, user: &User, req: ClaimRequest) -> Result<Claim, Api
         extra.push(format!("%,{name},%"));
         filters.push_str(&format!(" AND categories LIKE ${}", 6 + extra.len()));
     }
-    let available = "open = 1 AND deleted = 0 AND (claim_until IS NULL OR claim_until <= $5)";
+    // excluded_user: a complaint never goes to the moderator whose decision it contests.
+    let available = "open = 1 AND deleted = 0 AND (claim_until IS NULL OR claim_until <= $5)
+        AND (excluded_user IS NULL OR excluded_user <> $2)";
     // PostgreSQL: skip rows a concurrent claim is taking instead of queueing behind
     // it and then coming back short. SQLite has one writer, so no race to skip.
     let skip_locked = if db.backend == Backend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
@@ -132,6 +134,7 @@ async fn own_claim(
     let kind = match kind.as_str() {
         "audit" => WorkKind::Audit,
         "dispute" => WorkKind::Dispute,
+        "complaint" => WorkKind::Complaint,
         _ => WorkKind::Review,
     };
     Ok(ClaimRow { kind })

@@ -3,7 +3,7 @@
 
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
-use trustdesk_api::{Entity, EntityKind};
+use trustdesk_api::{ComplaintStatus, Entity, EntityKind};
 use trustdesk_domain::{AuditOutcome, DisputeStage, ReviewStatus};
 
 use crate::db::{self, rfc3339};
@@ -23,6 +23,7 @@ pub fn id_of(e: &Entity) -> String {
         Entity::Review(r) => r.id.to_string(),
         Entity::Audit(a) => a.id.to_string(),
         Entity::Dispute(d) => d.id.to_string(),
+        Entity::Complaint(c) => c.id.clone(),
     }
 }
 
@@ -32,6 +33,7 @@ pub fn version_of(e: &Entity) -> i64 {
         Entity::Review(r) => r.version,
         Entity::Audit(a) => a.version,
         Entity::Dispute(d) => d.version,
+        Entity::Complaint(c) => c.version,
     }
 }
 
@@ -77,6 +79,13 @@ pub fn index_of(e: &Entity) -> Index {
             // UUIDv7 ids sort by creation: oldest case first.
             queue_at: d.id.to_string(),
         },
+        Entity::Complaint(c) => Index {
+            shop_id: Some(c.shop_id.to_string()),
+            state: c.status.as_str().into(),
+            open: c.status == ComplaintStatus::Open,
+            language: Some(c.language.to_string()),
+            queue_at: c.id.clone(),
+        },
     }
 }
 
@@ -87,6 +96,7 @@ pub fn doc_of(e: &Entity) -> String {
         Entity::Review(r) => serde_json::to_string(r),
         Entity::Audit(a) => serde_json::to_string(a),
         Entity::Dispute(d) => serde_json::to_string(d),
+        Entity::Complaint(c) => serde_json::to_string(c),
     };
     r.expect("domain values serialise")
 }
@@ -97,6 +107,7 @@ pub fn parse_doc(kind: EntityKind, doc: &str) -> Result<Entity, serde_json::Erro
         EntityKind::Review => Entity::Review(serde_json::from_str(doc)?),
         EntityKind::Audit => Entity::Audit(serde_json::from_str(doc)?),
         EntityKind::Dispute => Entity::Dispute(serde_json::from_str(doc)?),
+        EntityKind::Complaint => Entity::Complaint(serde_json::from_str(doc)?),
     })
 }
 

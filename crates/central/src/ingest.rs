@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use chrono::{Duration, NaiveDate};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use trustdesk_domain::arm::ArmHit;
 use trustdesk_domain::review::FakeSignal;
 use trustdesk_domain::{ArmCategory, Review, ReviewId, Shop, ShopId};
 
@@ -14,6 +15,8 @@ use trustdesk_domain::{ArmCategory, Review, ReviewId, Shop, ShopId};
 /// in `entities.categories` for queue filtering.
 pub trait Scanner: Send + Sync {
     fn scan(&self, shop: &Shop, review: &Review) -> Vec<ArmCategory>;
+    /// The hits themselves: a statement of reasons points at the passages.
+    fn hits(&self, shop: &Shop, review: &Review) -> Vec<ArmHit>;
 }
 
 /// The ARM filter engine (crates/filters) with its built-in rule packs.
@@ -30,6 +33,10 @@ impl EngineScanner {
 }
 
 impl Scanner for EngineScanner {
+    fn hits(&self, shop: &Shop, review: &Review) -> Vec<ArmHit> {
+        trustdesk_store::scan::scan_text(&self.engine, review, shop)
+    }
+
     fn scan(&self, shop: &Shop, review: &Review) -> Vec<ArmCategory> {
         let mut cats: Vec<ArmCategory> = trustdesk_store::scan::scan_text(&self.engine, review, shop)
             .into_iter()
@@ -48,11 +55,19 @@ pub struct LazyEngineScanner {
     engine: OnceLock<EngineScanner>,
 }
 
+impl LazyEngineScanner {
+    fn engine(&self) -> &EngineScanner {
+        self.engine.get_or_init(|| EngineScanner::builtin().expect("the built-in rule packs compile"))
+    }
+}
+
 impl Scanner for LazyEngineScanner {
     fn scan(&self, shop: &Shop, review: &Review) -> Vec<ArmCategory> {
-        self.engine
-            .get_or_init(|| EngineScanner::builtin().expect("the built-in rule packs compile"))
-            .scan(shop, review)
+        self.engine().scan(shop, review)
+    }
+
+    fn hits(&self, shop: &Shop, review: &Review) -> Vec<ArmHit> {
+        self.engine().hits(shop, review)
     }
 }
 

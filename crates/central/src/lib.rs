@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod body;
 pub mod claims;
+pub mod complaints;
 pub mod db;
 pub mod entities;
 pub mod error;
@@ -18,6 +19,7 @@ pub mod mutations;
 pub mod reviews;
 pub mod routes;
 pub mod seed;
+pub mod statements;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -4,9 +4,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use trustdesk_api::Role;
-use trustdesk_central::{auth, db, import, ingest, seed, Config, Db};
+use trustdesk_central::{auth, db, import, ingest, seed, statements, Config, Db};
 use trustdesk_domain::ShopId;
 
 #[derive(Parser)]
@@ -79,6 +80,23 @@ enum Command {
         shop: ShopId,
         file: PathBuf,
     },
+    /// Write statements of reasons as JSON lines for the DSA Transparency Database
+    /// (one DsaSorRecord per line, decided from --since to --until, UTC days,
+    /// both inclusive). A line outside the schema stops the export with an error.
+    ExportSor {
+        #[command(flatten)]
+        storage: Storage,
+        /// First day, YYYY-MM-DD.
+        #[arg(long, value_parser = date)]
+        since: NaiveDate,
+        /// Last day, YYYY-MM-DD (inclusive); default: up to now.
+        #[arg(long, value_parser = date)]
+        until: Option<NaiveDate>,
+    },
+}
+
+fn date(s: &str) -> Result<NaiveDate, String> {
+    statements::parse_date("the date", s)
 }
 
 #[derive(Subcommand)]
@@ -141,6 +159,27 @@ async fn main() -> anyhow::Result<()> {
                 std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let n = import::import_csv(&db, shop, &text, &ingest::EngineScanner::builtin()?).await?;
             eprintln!("imported {n} reviews");
+        }
+        Command::ExportSor { storage, since, until } => {
+            anyhow::ensure!(until.is_none_or(|u| u >= since), "--until is before --since");
+            let db = storage.open().await?;
+            let mut q = statements::ExportQuery { since, until, after: 0, limit: 500 };
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let mut n = 0usize;
+            loop {
+                let page = statements::export_page(&db.read, &q).await?;
+                for r in &page.records {
+                    serde_json::to_writer(&mut out, r)?;
+                    out.write_all(b"\n")?;
+                }
+                n += page.records.len();
+                match page.last {
+                    Some(last) if page.has_more => q.after = last,
+                    _ => break,
+                }
+            }
+            out.flush()?;
+            eprintln!("exported {n} statements");
         }
     }
     Ok(())

@@ -25,12 +25,17 @@ use trustdesk_api::{
 };
 use trustdesk_domain::audit::{AuditChange, AuditError};
 use trustdesk_domain::dispute::{default_arbitration_fee, DisputeError, DisputeMessage};
-use trustdesk_domain::{DecisionError, DecisionInput, DisputeStage, MessageId, ReviewDecision, ReviewStatus};
+use trustdesk_domain::statement::owes_statement;
+use trustdesk_domain::{
+    DecisionError, DecisionInput, DisputeStage, MessageId, ReviewDecision, ReviewStatus, Shop,
+};
 
 use crate::auth::User;
 use crate::db::{self, micros, rfc3339, Backend, Db};
 use crate::entities;
 use crate::error::ApiError;
+use crate::ingest::Scanner;
+use crate::statements::{self, Prepared};
 
 /// Longest dispute message or reasoning kept.
 const MAX_TEXT_CHARS: usize = 20_000;
@@ -45,11 +50,16 @@ fn rejected(code: &str, message: impl Into<String>) -> MutationOutcome {
     MutationOutcome::Rejected { code: code.into(), message: message.into() }
 }
 
-pub async fn apply_batch(db: &Db, user: &User, batch: &[Mutation]) -> Result<Vec<MutationResult>, ApiError> {
+pub async fn apply_batch(
+    db: &Db,
+    user: &User,
+    scanner: &dyn Scanner,
+    batch: &[Mutation],
+) -> Result<Vec<MutationResult>, ApiError> {
     let mut tries = 0;
     loop {
         tries += 1;
-        match try_batch(db, user, batch).await {
+        match try_batch(db, user, scanner, batch).await {
             Err(sqlx::Error::Database(e))
                 if tries < DEADLOCK_TRIES && matches!(e.code().as_deref(), Some("40P01" | "40001")) =>
             {
@@ -81,6 +91,7 @@ fn values_sql(head: &str, cols: usize, rows: usize, tail: &str) -> String {
 /// What an applied mutation leaves to be written in bulk.
 struct Written {
     decision: Option<ReviewDecision>,
+    statement: Option<Prepared>,
     action: String,
     kind: EntityKind,
     entity_id: String,
@@ -88,7 +99,18 @@ struct Written {
     trail: String,
 }
 
-async fn try_batch(db: &Db, user: &User, batch: &[Mutation]) -> Result<Vec<MutationResult>, sqlx::Error> {
+/// What statements are built from besides the review itself.
+struct StatementContext<'a> {
+    shops: HashMap<String, Shop>,
+    scanner: &'a dyn Scanner,
+}
+
+async fn try_batch(
+    db: &Db,
+    user: &User,
+    scanner: &dyn Scanner,
+    batch: &[Mutation],
+) -> Result<Vec<MutationResult>, sqlx::Error> {
     let now = db::now();
     let at = rfc3339(now);
     let mut tx = db.write.begin().await?;
@@ -128,6 +150,7 @@ async fn try_batch(db: &Db, user: &User, batch: &[Mutation]) -> Result<Vec<Mutat
         })
         .collect();
     let mut states = load_many(&mut tx, db.backend, &targets).await?;
+    let ctx = StatementContext { shops: load_shops(&mut tx, &states, batch).await?, scanner };
     let mut outcomes: HashMap<String, MutationOutcome> = HashMap::new();
     let mut written: Vec<Written> = Vec::new();
     let mut results = Vec::with_capacity(batch.len());
@@ -139,7 +162,7 @@ async fn try_batch(db: &Db, user: &User, batch: &[Mutation]) -> Result<Vec<Mutat
         } else if !fresh.contains(&id) {
             earlier_outcome(&mut tx, user, &id).await?
         } else {
-            let (outcome, w) = decide(&mut states, user, m, now);
+            let (outcome, w) = decide(&mut states, &ctx, user, m, now);
             written.extend(w);
             outcomes.insert(id, outcome.clone());
             outcome
@@ -164,6 +187,31 @@ async fn try_batch(db: &Db, user: &User, batch: &[Mutation]) -> Result<Vec<Mutat
                 .bind(rfc3339(d.decided_at))
                 .bind(d.message.as_deref())
                 .bind(serde_json::to_string(d).expect("decisions serialise"));
+        }
+        q.execute(&mut *tx).await?;
+    }
+    let prepared: Vec<&Prepared> = written.iter().filter_map(|w| w.statement.as_ref()).collect();
+    for chunk in prepared.chunks(ROWS_PER_STATEMENT) {
+        let sql = values_sql(
+            "INSERT INTO statements (decision_id, review_id, decided_at, reason, language, template_version,
+                rendered, statement, dsa_record) VALUES",
+            9,
+            chunk.len(),
+            "",
+        );
+        let mut q = sqlx::query(&sql);
+        for p in chunk {
+            let s = &p.statement;
+            q = q
+                .bind(s.decision_id.to_string())
+                .bind(s.review_id.to_string())
+                .bind(rfc3339(s.decided_at))
+                .bind(s.reason.code())
+                .bind(s.language.to_string())
+                .bind(&s.template_version)
+                .bind(&p.rendered)
+                .bind(serde_json::to_string(s).expect("statements serialise"))
+                .bind(serde_json::to_string(&p.record).expect("records serialise"));
         }
         q.execute(&mut *tx).await?;
     }
@@ -234,6 +282,7 @@ fn work_kind(kind: EntityKind) -> WorkKind {
     match kind {
         EntityKind::Audit => WorkKind::Audit,
         EntityKind::Dispute => WorkKind::Dispute,
+        EntityKind::Complaint => WorkKind::Complaint,
         EntityKind::Review | EntityKind::Shop => WorkKind::Review,
     }
 }
@@ -341,8 +390,52 @@ async fn write_changed(conn: &mut AnyConnection, states: &mut States) -> Result<
     Ok(())
 }
 
+/// The shops of the reviews whose decisions owe a statement (for its shop name
+/// and the ARM scan); read without locking, shops do not change here.
+async fn load_shops(
+    conn: &mut AnyConnection,
+    states: &States,
+    batch: &[Mutation],
+) -> Result<HashMap<String, Shop>, sqlx::Error> {
+    let mut ids: Vec<String> = batch
+        .iter()
+        .filter_map(|m| match &m.op {
+            MutationOp::ReviewDecision { review_id, action, statement, .. }
+                if owes_statement(*action) || statement.is_some() =>
+            {
+                match &states.get(&(EntityKind::Review, review_id.to_string()))?.stored.entity {
+                    Entity::Review(r) => Some(r.shop_id.to_string()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut shops = HashMap::new();
+    for chunk in ids.chunks(ENTITY_ROWS) {
+        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 1)).collect();
+        let sql = format!(
+            "SELECT id, doc FROM entities WHERE kind = 'shop' AND deleted = 0 AND id IN ({})",
+            list.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(id.as_str());
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            let doc: String = row.try_get(1)?;
+            let shop: Shop = serde_json::from_str(&doc).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            shops.insert(row.try_get(0)?, shop);
+        }
+    }
+    Ok(shops)
+}
+
 fn decide(
     states: &mut States,
+    ctx: &StatementContext<'_>,
     user: &User,
     m: &Mutation,
     now: DateTime<Utc>,
@@ -375,7 +468,7 @@ fn decide(
         });
     }
     let new_version = stored.version + 1;
-    let (next, action, detail) = match transform(user, m, stored.entity.clone(), new_version, now) {
+    let (next, action, detail) = match transform(ctx, user, m, stored.entity.clone(), new_version, now) {
         Ok(t) => t,
         Err(outcome) => return done(outcome),
     };
@@ -384,6 +477,7 @@ fn decide(
     state.changed = true;
     let written = Written {
         decision: detail.decision,
+        statement: detail.statement,
         action,
         kind,
         entity_id,
@@ -397,6 +491,8 @@ fn decide(
 struct Detail {
     /// The decision record, for review decisions.
     decision: Option<ReviewDecision>,
+    /// The statement of reasons the decision owes.
+    statement: Option<Prepared>,
     /// What the audit trail keeps: states and ids, never free text.
     trail: serde_json::Value,
 }
@@ -405,6 +501,7 @@ type Transformed = (Entity, String, Detail);
 
 /// Applies the domain rules; `Err` is the rejection to report.
 fn transform(
+    ctx: &StatementContext<'_>,
     user: &User,
     m: &Mutation,
     entity: Entity,
@@ -419,7 +516,10 @@ fn transform(
         }
     };
     match (&m.op, entity) {
-        (MutationOp::ReviewDecision { action, grounds, message, .. }, Entity::Review(mut review)) => {
+        (
+            MutationOp::ReviewDecision { action, grounds, message, statement, .. },
+            Entity::Review(mut review),
+        ) => {
             let mut decision = ReviewDecision::make(
                 DecisionInput {
                     review_id: review.id,
@@ -438,6 +538,19 @@ fn transform(
                 other => rejected(codes::INVALID, other.to_string()),
             })?;
             decision.id = m.id;
+            let prepared = if owes_statement(decision.action) || statement.is_some() {
+                let shop = ctx.shops.get(&review.shop_id.to_string());
+                let hits = shop.map(|s| ctx.scanner.hits(s, &review)).unwrap_or_default();
+                statements::prepare(
+                    &decision,
+                    &review,
+                    shop.map(|s| s.name.as_str()),
+                    &hits,
+                    statement.as_deref(),
+                )?
+            } else {
+                None
+            };
             let from: ReviewStatus = review.status;
             review.status = decision.to;
             review.version = new_version;
@@ -445,9 +558,14 @@ fn transform(
                 "from": from.state_name(),
                 "to": decision.to.state_name(),
                 "new_version": new_version,
+                "statement": prepared.as_ref().map(|p| p.statement.reason.code()),
             });
             let action = format!("review.{}", action.name());
-            Ok((Entity::Review(review), action, Detail { decision: Some(decision), trail }))
+            Ok((
+                Entity::Review(review),
+                action,
+                Detail { decision: Some(decision), statement: prepared, trail },
+            ))
         }
         (MutationOp::AuditItem { criterion_id, status, note, evidence, .. }, Entity::Audit(mut audit)) => {
             text_ok(note, "note")?;
@@ -465,7 +583,7 @@ fn transform(
                 "criterion_id": criterion_id, "from": before, "to": status,
                 "evidence": evidence.len(), "new_version": new_version,
             });
-            Ok((Entity::Audit(audit), "audit.item".into(), Detail { decision: None, trail }))
+            Ok((Entity::Audit(audit), "audit.item".into(), Detail { decision: None, statement: None, trail }))
         }
         (MutationOp::AuditConfirm { outcome, recommendation, .. }, Entity::Audit(mut audit)) => {
             let change =
@@ -473,7 +591,11 @@ fn transform(
             audit.apply(&change, &user.id, now).map_err(audit_rejection)?;
             audit.version = new_version;
             let trail = serde_json::json!({ "outcome": outcome, "new_version": new_version });
-            Ok((Entity::Audit(audit), "audit.confirm".into(), Detail { decision: None, trail }))
+            Ok((
+                Entity::Audit(audit),
+                "audit.confirm".into(),
+                Detail { decision: None, statement: None, trail },
+            ))
         }
         (MutationOp::Dispute { change, .. }, Entity::Dispute(mut case)) => {
             let from = case.stage;
@@ -485,7 +607,7 @@ fn transform(
             let trail = serde_json::json!({
                 "change": what, "from": from, "to": case.stage, "new_version": new_version,
             });
-            Ok((Entity::Dispute(case), "dispute.change".into(), Detail { decision: None, trail }))
+            Ok((Entity::Dispute(case), "dispute.change".into(), Detail { trail, ..Detail::default() }))
         }
         (MutationOp::DisputeMessage { author, body, .. }, Entity::Dispute(mut case)) => {
             if case.stage == DisputeStage::Closed {
@@ -499,14 +621,22 @@ fn transform(
             case.messages.push(DisputeMessage { id, author: *author, sent_at: now, body: body.clone() });
             case.version = new_version;
             let trail = serde_json::json!({ "message_id": id, "author": author, "new_version": new_version });
-            Ok((Entity::Dispute(case), "dispute.message".into(), Detail { decision: None, trail }))
+            Ok((
+                Entity::Dispute(case),
+                "dispute.message".into(),
+                Detail { decision: None, statement: None, trail },
+            ))
         }
         (MutationOp::DisputeEscalate { .. }, Entity::Dispute(mut case)) => {
             let from = case.stage;
             let to = case.escalate().map_err(dispute_rejection)?;
             case.version = new_version;
             let trail = serde_json::json!({ "from": from, "to": to, "new_version": new_version });
-            Ok((Entity::Dispute(case), "dispute.escalate".into(), Detail { decision: None, trail }))
+            Ok((
+                Entity::Dispute(case),
+                "dispute.escalate".into(),
+                Detail { decision: None, statement: None, trail },
+            ))
         }
         (
             MutationOp::DisputeDecide { outcome, reasoning, remedy, remedy_amount, .. },
@@ -528,7 +658,11 @@ fn transform(
             .map_err(dispute_rejection)?;
             case.version = new_version;
             let trail = serde_json::json!({ "from": from, "outcome": outcome, "new_version": new_version });
-            Ok((Entity::Dispute(case), "dispute.decide".into(), Detail { decision: None, trail }))
+            Ok((
+                Entity::Dispute(case),
+                "dispute.decide".into(),
+                Detail { decision: None, statement: None, trail },
+            ))
         }
         // target() names the kind that load() fetched, so the pairs above are exhaustive.
         (_, other) => {

@@ -10,9 +10,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use sqlx::Row;
 use trustdesk_api::{
-    ChangesPage, Claim, ClaimRequest, ErrorBody, EvidenceInfo, ExtendClaim, Health, IngestBatch,
-    IngestErrors, IngestResponse, Me, MutationBatch, MutationResponse, PublishRulePack, RulePack,
-    MAX_MUTATIONS_PER_BATCH,
+    ChangesPage, Claim, ClaimRequest, ComplaintCase, DecideComplaint, ErrorBody, EvidenceInfo, ExtendClaim,
+    Health, IngestBatch, IngestErrors, IngestResponse, Me, MutationBatch, MutationResponse, NewComplaint,
+    PublishRulePack, RulePack, StatementExportPage, MAX_MUTATIONS_PER_BATCH,
 };
 use utoipa::openapi::schema::{AdditionalProperties, Schema};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -22,7 +22,7 @@ use utoipa::OpenApi;
 use crate::auth::User;
 use crate::body::{read_limited, JsonBody};
 use crate::error::ApiError;
-use crate::{claims, db, evidence, feed, mutations, reviews, AppState};
+use crate::{claims, complaints, db, evidence, feed, mutations, reviews, statements, AppState};
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -40,6 +40,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/rule-packs", post(publish_rule_pack))
         .route("/v1/ingest/reviews", post(ingest_reviews))
         .route("/v1/reviews/{id}", axum::routing::delete(delete_review))
+        .route("/v1/statements/export", get(export_statements))
+        .route("/v1/complaints", post(open_complaint))
+        .route("/v1/complaints/{id}/decide", post(decide_complaint))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // Limits are enforced (and oversized bodies drained) by body::read_limited.
@@ -109,7 +112,7 @@ async fn post_mutations(
     if batch.mutations.len() > MAX_MUTATIONS_PER_BATCH {
         return Err(ApiError::bad_request(format!("at most {MAX_MUTATIONS_PER_BATCH} mutations per batch")));
     }
-    let results = mutations::apply_batch(&state.db, &user, &batch.mutations).await?;
+    let results = mutations::apply_batch(&state.db, &user, state.scanner.as_ref(), &batch.mutations).await?;
     Ok(Json(MutationResponse { results }))
 }
 
@@ -273,11 +276,74 @@ async fn delete_review(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/v1/statements/export", security(("bearer" = [])),
+    description = "Admin only. Statements of reasons as lines for the DSA Transparency Database \
+        (statement submission API v2; fields exactly as crates/domain/data/dsa-sor.schema.json), decided \
+        from `since` to `until` (UTC days, both inclusive), in the order they were stored. A stored line \
+        outside the schema stops the export with 500 `export_invalid` naming the decision: nothing is \
+        exported silently.",
+    params(
+        ("since" = String, Query, format = Date, description = "first day, YYYY-MM-DD"),
+        ("until" = Option<String>, Query, format = Date, description = "last day, YYYY-MM-DD (inclusive)"),
+        ("cursor" = Option<String>, Query, pattern = "^[0-9]{1,18}$", description = "next_cursor of the previous page"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "page size (default 100)"),
+    ),
+    responses((status = 200, body = StatementExportPage), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 500, body = ErrorBody)))]
+async fn export_statements(
+    State(state): State<AppState>,
+    user: User,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<StatementExportPage>, ApiError> {
+    user.require_admin()?;
+    let q = statements::parse_query(raw.as_deref())?;
+    let page = statements::export_page(&state.db.read, &q).await?;
+    Ok(Json(StatementExportPage {
+        items: page.records,
+        next_cursor: page.last.filter(|_| page.has_more).map(|s| s.to_string()),
+        has_more: page.has_more,
+    }))
+}
+
+#[utoipa::path(post, path = "/v1/complaints", security(("bearer" = [])), request_body = NewComplaint,
+    description = "Moderators and admins enter a reviewer's complaint (DSA Art. 20) against a decision with a \
+        statement of reasons, named by its id or by the review (its latest such decision). The case is \
+        routed to a moderator other than the one who decided, who can never claim or decide it.",
+    responses((status = 201, body = ComplaintCase), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "complaint_exists")))]
+async fn open_complaint(
+    State(state): State<AppState>,
+    user: User,
+    JsonBody(req): JsonBody<NewComplaint>,
+) -> Result<(StatusCode, Json<ComplaintCase>), ApiError> {
+    let case = complaints::open(&state.db, &user, req).await?;
+    Ok((StatusCode::CREATED, Json(case)))
+}
+
+#[utoipa::path(post, path = "/v1/complaints/{id}/decide", security(("bearer" = [])), request_body = DecideComplaint,
+    params(("id" = String, Path, format = Uuid)),
+    description = "Upheld: the review is published (a new decision record, trail entry and review version in \
+        the feed). Dismissed: the decision stands, with the reasons. Refused (403 `own_decision`) for the \
+        user who made the contested decision.",
+    responses((status = 200, body = ComplaintCase), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+async fn decide_complaint(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<DecideComplaint>,
+) -> Result<Json<ComplaintCase>, ApiError> {
+    complaints::decide(&state.db, &user, &id, req).await.map(Json)
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Trustdesk central service", description = "Change feed, claims, idempotent decisions, evidence and rule packs."),
     paths(health, me, changes, post_mutations, post_claim, extend_claim, release_claim, upload_evidence,
-        download_evidence, current_rule_pack, publish_rule_pack, ingest_reviews, delete_review),
+        download_evidence, current_rule_pack, publish_rule_pack, ingest_reviews, delete_review,
+        export_statements, open_complaint, decide_complaint),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

@@ -236,6 +236,7 @@ impl Client {
                             action: e.decision.action,
                             grounds: e.decision.grounds.clone(),
                             message: e.decision.message.clone(),
+                            statement: None,
                         },
                     })
                     .collect(),

@@ -43,6 +43,8 @@ macro_rules! on_both_backends {
 
 pub struct Server {
     pub base: String,
+    /// The database the server runs on, for the CLI against the same data.
+    pub url: String,
     pub db: Db,
     pub data_dir: Arc<tempfile::TempDir>,
     pub http: reqwest::Client,
@@ -78,6 +80,7 @@ pub async fn start_with(backend: Backend, tweak: impl FnOnce(Config) -> Config) 
     });
     Server {
         base: format!("http://{addr}"),
+        url,
         db,
         data_dir: Arc::new(dir),
         http: {
