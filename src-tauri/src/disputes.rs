@@ -167,7 +167,10 @@ pub async fn dispute_message_template(
         Recipient::Shop => v.case.language_of(Party::Shop),
         Recipient::Consumer | Recipient::Both => v.case.language,
     };
-    let vars = MessageVars::from_case(&v.case, &s.user().await?);
+    let mut vars = MessageVars::from_case(&v.case, &s.user().await?);
+    // Older cases lack names: the reference and the shop's record stand in.
+    vars.consumer_name.get_or_insert_with(|| v.case.consumer_reference.clone());
+    vars.shop_name.get_or_insert_with(|| v.shop.name.clone());
     render_message(template, language, &vars).map_err(|e| IpcError::new("template", e.to_string()))
 }
 
@@ -197,11 +200,8 @@ pub async fn export_dispute_document(
         other => return Err(IpcError::new("bad_request", format!("unknown document {other:?}"))),
     };
     let bytes = trustdesk_reports::to_pdf(&doc).map_err(report_error)?;
-    let name = format!(
-        "dispute-{}-{}-{}.pdf",
-        &v.case.order_reference.replace(|c: char| !c.is_ascii_alphanumeric(), "-"),
-        document,
-        lang
-    );
+    let party_name = if party == Party::Shop { "shop" } else { "consumer" };
+    let order = v.case.order_reference.replace(|c: char| !c.is_ascii_alphanumeric(), "-");
+    let name = format!("dispute-{order}-{document}-{party_name}-{lang}.pdf");
     crate::audits::write_report(&s.store, &name, &bytes)
 }

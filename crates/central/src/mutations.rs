@@ -576,7 +576,9 @@ fn transform(
                 note: note.clone(),
                 evidence: evidence.clone(),
             };
-            audit.apply(&change, &user.id, now).map_err(audit_rejection)?;
+            // Names, not ids: these records are read by people (reports, timelines);
+            // the audit trail keeps the user id.
+            audit.apply(&change, &user.name, now).map_err(audit_rejection)?;
             audit.validate().map_err(audit_rejection)?;
             audit.version = new_version;
             let trail = serde_json::json!({
@@ -588,7 +590,7 @@ fn transform(
         (MutationOp::AuditConfirm { outcome, recommendation, .. }, Entity::Audit(mut audit)) => {
             let change =
                 AuditChange::Confirm { outcome: outcome.clone(), recommendation: recommendation.clone() };
-            audit.apply(&change, &user.id, now).map_err(audit_rejection)?;
+            audit.apply(&change, &user.name, now).map_err(audit_rejection)?;
             audit.version = new_version;
             let trail = serde_json::json!({ "outcome": outcome, "new_version": new_version });
             Ok((
@@ -599,7 +601,7 @@ fn transform(
         }
         (MutationOp::Dispute { change, .. }, Entity::Dispute(mut case)) => {
             let from = case.stage;
-            case.apply(change, &user.id, now).map_err(dispute_rejection)?;
+            case.apply(change, &user.name, now).map_err(dispute_rejection)?;
             case.version = new_version;
             let what =
                 serde_json::to_value(change).ok().and_then(|v| v["change"].as_str().map(str::to_owned));

@@ -331,6 +331,19 @@ const SHOP_LINES: &[&str] = &[
     "Our records show the return arrived incomplete; we can refund part of the price.",
     "We offer a replacement or a voucher, whichever the customer prefers.",
 ];
+// Made-up consumer names across the seed's languages.
+const CONSUMER_NAMES: &[&str] = &[
+    "Lena Hartmann",
+    "Pieter de Wit",
+    "Claire Moreau",
+    "Lucía Romero",
+    "Giulia Bassi",
+    "Tomasz Wróbel",
+    "Oliver Grant",
+    "Fenna Jansen",
+    "Jonas Keller",
+    "Marta Nowicka",
+];
 const MEDIATOR_LINES: &[&str] = &[
     "Both sides have stated their view; I propose a full refund within 14 days.",
     "Please send the delivery confirmation and the return receipt by Friday.",
@@ -355,7 +368,7 @@ fn disputes(rng: &mut Rng, n: usize, shops: &[Shop], now: DateTime<Utc>) -> Vec<
                 deadline: Some(now + Duration::days(14)),
                 decision: None,
                 version: 1,
-                consumer_name: String::new(),
+                consumer_name: (*rng.pick(CONSUMER_NAMES)).to_owned(),
                 shop_name: shop.name.clone(),
                 shop_language: shop.languages.first().copied(),
                 deadlines: vec![],

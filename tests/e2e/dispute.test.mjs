@@ -1,0 +1,129 @@
+// A mediator's case through the real window: from direct communication to a
+// written decision by keyboard, offline in the middle, synced to a real central
+// service, and the decision's PDF pages rendered and checked.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { OwnCentral } from './central.mjs';
+import { explained, screenshot, startApp } from './harness.mjs';
+
+const tmp = process.env.TRUSTDESK_E2E_TMP;
+const out = process.env.TRUSTDESK_E2E_OUT ?? '.';
+let central;
+let app;
+let browser;
+let caseId;
+
+before(async () => {
+  assert.ok(tmp, 'run through `cargo xtask test`');
+  central = new OwnCentral(
+    path.join(tmp, 'dispute-central'),
+    ['--shops', '4', '--reviews', '10', '--audits', '0', '--disputes', '12', '--seed', '5'],
+    'mediator',
+    'Mia Mediator',
+  );
+  await central.start();
+  process.env.TRUSTDESK_DATA_DIR = path.join(tmp, 'dispute-workstation');
+  process.env.TRUSTDESK_SERVER = central.url;
+  process.env.TRUSTDESK_TOKEN = central.token;
+  app = await startApp();
+  browser = app.browser;
+});
+
+after(async () => {
+  await app?.stop();
+  await central?.stop();
+});
+
+const stage = () => browser.$('[data-testid="dispute-case-stage"]').getText();
+
+test('a mediator starts in the case list, overdue cases first', async () => {
+  await browser.$('[data-testid="dispute-workspace"]').waitForExist({ timeout: 20000 });
+  await browser.waitUntil(async () => (await browser.$$('[data-testid="dispute-row"]')).length > 0, {
+    timeout: 20000,
+    timeoutMsg: 'no disputes arrived',
+  });
+});
+
+test('a case goes from communication to a written decision by keyboard, offline in the middle', () =>
+  explained(browser, 'dispute-offline', async () => {
+    const stages = await browser.$$('[data-testid="dispute-stage"]').map((e) => e.getText());
+    const index = stages.indexOf('Direct communication');
+    assert.ok(index >= 0, `a case in direct communication: ${stages}`);
+    for (let i = 0; i < index; i++) await browser.keys('j');
+    caseId = await browser.$(`#dispute-${index}`).getAttribute('data-dispute-id');
+    await browser.keys('Enter');
+    await browser.$('[data-testid="dispute-case"]').waitForExist({ timeout: 5000 });
+
+    // A templated message to the shop in its language, edited, sent.
+    await browser.keys('m');
+    await browser.$('[data-testid="dispute-dialog-message"]').waitForExist({ timeout: 3000 });
+    await browser.$('[data-testid="message-to"]').selectByAttribute('value', 'shop');
+    await browser.$('[data-testid="message-template"]').selectByAttribute('value', 'shop_statement_request');
+    const body = browser.$('[data-testid="message-body"]');
+    await browser.waitUntil(async () => (await body.getValue()).length > 40, { timeout: 5000 });
+    await body.addValue(' P.S. Photos of the parcel are welcome.');
+    await browser.keys(['Control', 'Enter']);
+    await browser.$('[data-testid="dispute-dialog-message"]').waitForExist({ reverse: true, timeout: 3000 });
+
+    await central.stop(); // offline from here on
+    await browser.keys('s');
+    await browser.waitUntil(async () => (await stage()) === 'Mediation', { timeout: 5000 });
+    await browser.keys('t');
+    await browser.$('[data-testid="dispute-dialog-deadline"]').waitForExist({ timeout: 3000 });
+    await browser.$('[data-testid="deadline-reason"]').setValue('Statement of the shop');
+    await browser.keys(['Control', 'Enter']);
+    await browser.$('[data-testid="dispute-dialog-deadline"]').waitForExist({ reverse: true, timeout: 3000 });
+
+    await browser.keys('w');
+    await browser.$('[data-testid="dispute-dialog-decide"]').waitForExist({ timeout: 3000 });
+    await browser.$('[data-testid="decision-reasoning"]').setValue(
+      'The parcel never arrived and the shop offered no proof of delivery.',
+    );
+    const preview = await browser.$('[data-testid="decision-preview"]').getText();
+    assert.match(preview, /Consumer upheld, refund/);
+    await screenshot(browser, 'dispute-decision-dialog');
+    await browser.keys(['Control', 'Enter']);
+    await browser.$('[data-testid="dispute-decision"]').waitForExist({ timeout: 5000 });
+    assert.equal(await stage(), 'Closed');
+    const status = browser.$('[data-testid="sync-status"]');
+    await browser.waitUntil(async () => /Offline/.test(await status.getText()), { timeout: 15000 });
+    assert.match(await status.getText(), /waiting to sync/);
+    await screenshot(browser, 'dispute-case');
+  }));
+
+test('back online, the case reaches the server as decided', async () => {
+  await central.start();
+  await browser.$('[data-testid="sync-now"]').click();
+  await browser.waitUntil(async () => /^Synced/.test(await browser.$('[data-testid="sync-status"]').getText()), {
+    timeout: 20000,
+  });
+  const d = (await central.entity(caseId))?.dispute;
+  assert.ok(d, 'the case is on the server');
+  assert.equal(d.stage, 'closed');
+  assert.equal(d.decision?.outcome, 'consumer_prevails');
+  assert.equal(d.decision?.remedy_amount?.minor_units, d.claim.minor_units);
+  assert.ok(d.messages.some((m) => m.body.endsWith('P.S. Photos of the parcel are welcome.')));
+});
+
+test('the decision is exported as PDF in both parties’ languages and its pages render', () =>
+  explained(browser, 'dispute-export', async () => {
+  await browser.keys('r');
+  await browser.$('[data-testid="dispute-dialog-documents"]').waitForExist({ timeout: 3000 });
+  await browser.$('[data-testid="export-decision"]').click();
+  await browser.waitUntil(async () => (await browser.$$('[data-testid="dispute-doc-path"]')).length === 2, {
+    timeout: 20000,
+  });
+  const paths = await browser.$$('[data-testid="dispute-doc-path"]').map((e) => e.getText());
+  for (const pdf of paths) {
+    const text = execFileSync('pdftotext', ['-layout', pdf, '-']).toString();
+    assert.ok(text.includes('The parcel never arrived'), `${pdf} carries the reasoning`);
+  }
+  const prefix = path.join(out, 'decision-page');
+  execFileSync('pdftoppm', ['-r', '40', '-gray', paths[0], prefix]);
+  const pages = readdirSync(out).filter((f) => f.startsWith('decision-page') && f.endsWith('.pgm'));
+  assert.ok(pages.length >= 1, 'the decision has pages');
+  execFileSync('pdftoppm', ['-png', '-r', '70', '-f', '1', '-l', '1', '-singlefile', paths[0], path.join(out, 'dispute-decision-page')]);
+  }));
