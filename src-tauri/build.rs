@@ -13,6 +13,7 @@ fn main() {
             "review_context",
             "evidence_message",
             "resolve_decision",
+            "statement_preview",
             "sync_now",
             "sync_status",
             "session_info",

@@ -65,6 +65,7 @@ pub fn run() {
             reviews::review_context,
             reviews::evidence_message,
             reviews::resolve_decision,
+            reviews::statement_preview,
             sync::sync_now,
             sync::sync_status,
             sync::session_info,

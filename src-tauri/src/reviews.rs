@@ -181,3 +181,17 @@ pub async fn resolve_decision(
     sync.poke();
     Ok(s.store.get_review(review_id).await?.into())
 }
+
+/// The statement of reasons the reviewer would receive for `action` now, with
+/// the moderator's note; `None` when the action keeps nothing off the profile.
+#[tauri::command]
+pub async fn statement_preview(
+    state: State<'_, Opened>,
+    review_id: String,
+    action: ReviewAction,
+    note: Option<String>,
+) -> Result<Option<String>, IpcError> {
+    let s = opened(&state)?;
+    let view = s.store.get_review(parse("review_id", &review_id)?).await?;
+    Ok(workstation::preview_statement(&view, action, note.as_deref(), &s.user().await?)?)
+}

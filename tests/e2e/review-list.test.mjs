@@ -91,7 +91,7 @@ test('publish with p shows at once, counts follow, and u undoes it', async () =>
   await browser.waitUntil(async () => (await count('pending')) === pendingBefore, { timeout: 3000 });
 });
 
-test('r then a digit rejects for the listed reason', async () => {
+test('r then a digit shows the statement of reasons, and Enter rejects for that reason', async () => {
   const id = await selectedId();
   await browser.keys('r');
   const dialog = await browser.$('[data-testid="dialog-reject"]');
@@ -99,6 +99,21 @@ test('r then a digit rejects for the listed reason', async () => {
   const firstReason = await dialog.$('li button').getText();
   await screenshot(browser, 'reject-dialog');
   await browser.keys('1');
+  // The reviewer's statement of reasons is shown before the rejection is confirmed.
+  const statement = browser.$('[data-testid="statement-preview"]');
+  await browser.waitUntil(async () => (await statement.getText()).length > 200, {
+    timeout: 5000,
+    timeoutMsg: 'no statement of reasons before confirming',
+  });
+  const text = await statement.getText();
+  assert.ok(!/[{}]/.test(text), `every placeholder is filled: ${text}`);
+  await browser.$('[data-testid="statement-note"]').setValue('Please write about the product, not the staff.');
+  await browser.waitUntil(async () => (await statement.getText()).includes('Please write about the product'), {
+    timeout: 5000,
+    timeoutMsg: 'the note does not appear in the statement',
+  });
+  await screenshot(browser, 'statement-of-reasons');
+  await browser.keys(['Control', 'Enter']);
   await dialog.waitForExist({ reverse: true, timeout: 3000 });
   const status = await browser.$(`[data-review-id="${id}"] [data-testid="review-status"]`).getText();
   const reasonText = firstReason

@@ -128,6 +128,9 @@ test('a conflict is shown with both versions and resolved by the user', () =>
   await browser.keys('r');
   await browser.$('[data-testid="dialog-reject"]').waitForExist({ timeout: 3000 });
   await browser.keys('1');
+  await browser.$('[data-testid="statement-preview"]').waitForExist({ timeout: 3000 });
+  await browser.keys('Enter');
+  await browser.$('[data-testid="dialog-reject"]').waitForExist({ reverse: true, timeout: 3000 });
   await browser.$('[data-testid="sync-now"]').click();
   // Decided locally, it left the pending tab; the signal filter finds what needs attention.
   await browser.waitUntil(async () => !(await browser.$('[data-testid="sync-status"]').getText()).includes('waiting'), {

@@ -225,22 +225,34 @@ impl Client {
             if pending.is_empty() {
                 return Ok(report);
             }
-            let batch = MutationBatch {
-                mutations: pending
-                    .iter()
-                    .map(|e| Mutation {
-                        id: e.decision.id,
-                        base_version: e.decision.base_version,
-                        op: MutationOp::ReviewDecision {
-                            review_id: e.decision.review_id,
-                            action: e.decision.action,
-                            grounds: e.decision.grounds.clone(),
-                            message: e.decision.message.clone(),
-                            statement: None,
-                        },
-                    })
-                    .collect(),
-            };
+            let mut mutations = Vec::with_capacity(pending.len());
+            for e in &pending {
+                // A decision with the moderator's note to the reviewer carries its
+                // statement (the server keeps the note and rebuilds the rest);
+                // without a note the server builds it alone.
+                let statement = match (
+                    &e.decision.message,
+                    trustdesk_domain::statement::owes_statement(e.decision.action),
+                ) {
+                    (Some(note), true) => {
+                        let view = store.get_review(e.decision.review_id).await?;
+                        workstation::statement_for(&view, &e.decision, Some(note))?.map(Box::new)
+                    }
+                    _ => None,
+                };
+                mutations.push(Mutation {
+                    id: e.decision.id,
+                    base_version: e.decision.base_version,
+                    op: MutationOp::ReviewDecision {
+                        review_id: e.decision.review_id,
+                        action: e.decision.action,
+                        grounds: e.decision.grounds.clone(),
+                        message: e.decision.message.clone(),
+                        statement,
+                    },
+                });
+            }
+            let batch = MutationBatch { mutations };
             let resp = self
                 .http
                 .post(format!("{}/v1/mutations", self.base))

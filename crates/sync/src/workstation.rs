@@ -6,8 +6,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use trustdesk_domain::arm::ArmHit;
-use trustdesk_domain::decision::Grounds;
+use trustdesk_domain::decision::{DecisionInput, Grounds};
+use trustdesk_domain::statement::{owes_statement, StatementInput};
 use trustdesk_domain::{ReviewAction, ReviewDecision, ReviewId};
+use trustdesk_domain::{StatementOfReasons, StatementTemplates};
 use trustdesk_store::{NewDecision, ReviewQuery, ReviewView, Session, Store};
 
 use crate::{credentials, Client, ClientOptions, PullReport, PushReport, SyncError, FEED};
@@ -202,6 +204,58 @@ pub fn moderator_decision(
 /// Records one decision durably (the outbox), exactly as the app does.
 pub async fn decide(store: &Store, decision: NewDecision) -> Result<ReviewDecision, SyncError> {
     Ok(store.record_decision(decision, Utc::now()).await?)
+}
+
+/// The statement of reasons a decision owes the reviewer (DSA Art. 17), built by
+/// the domain from the review as the workstation holds it; `None` when the
+/// decision keeps nothing off the profile. The note is the moderator's free text.
+pub fn statement_for(
+    view: &ReviewView,
+    decision: &ReviewDecision,
+    note: Option<&str>,
+) -> Result<Option<StatementOfReasons>, SyncError> {
+    if !owes_statement(decision.action) {
+        return Ok(None);
+    }
+    let input = StatementInput {
+        decision,
+        review: &view.review,
+        shop_name: &view.shop.name,
+        hits: &view.hits,
+        illegal: None,
+        evidence_missing: false,
+        free_text: note.unwrap_or_default().trim().to_owned(),
+    };
+    StatementOfReasons::build(input, StatementTemplates::shipped())
+        .map(Some)
+        .map_err(|e| SyncError::Refused(e.to_string()))
+}
+
+/// What the reviewer would be told if the moderator took `action` now: the
+/// statement rendered in the review's language (English fallback).
+pub fn preview_statement(
+    view: &ReviewView,
+    action: ReviewAction,
+    note: Option<&str>,
+    decided_by: &str,
+) -> Result<Option<String>, SyncError> {
+    let input = DecisionInput {
+        review_id: view.review.id,
+        current: view.effective_status,
+        base_version: view.review.version,
+        stars: view.review.stars,
+        action,
+        grounds: Grounds::default(),
+        decided_by: decided_by.to_owned(),
+        message: None,
+    };
+    let decision = ReviewDecision::make(input, Utc::now()).map_err(|e| SyncError::Refused(e.to_string()))?;
+    match statement_for(view, &decision, note)? {
+        Some(s) => {
+            s.render(StatementTemplates::shipped()).map(Some).map_err(|e| SyncError::Refused(e.to_string()))
+        }
+        None => Ok(None),
+    }
 }
 
 /// End of the given day in UTC: an evidence deadline given as a date.

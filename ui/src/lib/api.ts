@@ -17,6 +17,7 @@ import type { IpcError } from './bindings/IpcError';
 import type { ReviewContext } from './bindings/ReviewContext';
 import type { ReviewListQuery } from './bindings/ReviewListQuery';
 import type { ReviewPage } from './bindings/ReviewPage';
+import type { ReviewAction } from './bindings/ReviewAction';
 import type { ReviewRow } from './bindings/ReviewRow';
 import type { SessionInfo } from './bindings/SessionInfo';
 import type { ShopOption } from './bindings/ShopOption';
@@ -63,6 +64,8 @@ export const api = {
   resolve: (decisionId: string, keepMine: boolean) =>
     call<ReviewRow>('resolve_decision', { decisionId, keepMine }),
   reviewContext: (reviewId: string) => call<ReviewContext>('review_context', { reviewId }),
+  statementPreview: (reviewId: string, action: ReviewAction, note: string | null) =>
+    call<string | null>('statement_preview', { reviewId, action, note }),
   evidenceMessage: (reviewId: string, deadline: string) =>
     call<string>('evidence_message', { reviewId, deadline }),
   listAudits: () => call<AuditRow[]>('list_audits'),
