@@ -169,9 +169,25 @@ impl Store {
     }
 
     /// The server applied (or had already applied) this decision: it leaves the
-    /// outbox and the journal records the delivery.
-    pub async fn acknowledge(&self, id: DecisionId, now: DateTime<Utc>) -> Result<(), StoreError> {
-        self.settle(id, now, "decision_synced", "DELETE FROM outbox WHERE mutation_id = ?1", &[]).await
+    /// outbox and the journal records the delivery. With the server's
+    /// `new_version`, the server copy moves to the decided state at once, so the
+    /// review does not show its old state (and invite a second, conflicting
+    /// decision) until the next pull lands.
+    pub async fn acknowledge(
+        &self,
+        id: DecisionId,
+        new_version: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.settle_with(
+            id,
+            now,
+            "decision_synced",
+            "DELETE FROM outbox WHERE mutation_id = ?1",
+            &[],
+            new_version,
+        )
+        .await
     }
 
     /// The server holds a newer state: keep the local decision, store the
@@ -218,6 +234,18 @@ impl Store {
         sql: &str,
         extra: &[&str],
     ) -> Result<(), StoreError> {
+        self.settle_with(id, now, event, sql, extra, None).await
+    }
+
+    async fn settle_with(
+        &self,
+        id: DecisionId,
+        now: DateTime<Utc>,
+        event: &str,
+        sql: &str,
+        extra: &[&str],
+        new_version: Option<i64>,
+    ) -> Result<(), StoreError> {
         let mut tx = self.writer.begin().await?;
         let row: Option<(String, String)> =
             sqlx::query_as("SELECT entity_id, payload FROM outbox WHERE mutation_id = ?1")
@@ -231,6 +259,19 @@ impl Store {
             q = q.bind(*e);
         }
         q.execute(&mut *tx).await?;
+        if let Some(version) = new_version {
+            // Never back: a pull may already have brought a newer copy.
+            let decision: ReviewDecision = serde_json::from_str(&payload)?;
+            sqlx::query(
+                "UPDATE reviews SET state = ?2, status = ?3, version = ?4 WHERE id = ?1 AND version < ?4",
+            )
+            .bind(&entity_id)
+            .bind(decision.to.state_name())
+            .bind(serde_json::to_string(&decision.to)?)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?;
+        }
         journal_review_event(&mut tx, now, "sync", &entity_id, event, &id.to_string(), &payload).await?;
         tx.commit().await?;
         Ok(())

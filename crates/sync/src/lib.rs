@@ -261,9 +261,9 @@ impl Client {
                     other => other,
                 };
                 match outcome {
-                    MutationOutcome::Applied { .. } => {
+                    MutationOutcome::Applied { new_version } => {
                         report.applied += 1;
-                        store.acknowledge(result.id, now).await?;
+                        store.acknowledge(result.id, Some(new_version), now).await?;
                     }
                     MutationOutcome::Conflict { current, .. } => {
                         report.conflicts += 1;

@@ -127,7 +127,7 @@ async fn every_decision_reaches_the_server_exactly_once_through_faults_and_serve
     // The killer: on the proxy's word (a push is in flight) it waits a moment,
     // kills the server and starts a new one on the same port and database.
     let (kill_tx, mut kill_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
-    proxy.set_killer(kill_tx);
+    proxy.on_trip(kill_tx);
     let kills = Arc::new(std::sync::atomic::AtomicU32::new(0));
     let killer = {
         let (kills, mut rng, mut srv) = (kills.clone(), Rng::new(seed.rotate_left(17)), srv);
@@ -168,9 +168,9 @@ async fn every_decision_reaches_the_server_exactly_once_through_faults_and_serve
         let st = &stations[run % 2];
         decide_some(st, &mut rng, &mut made).await;
         // A quarter of the runs kill the server while their push is in flight.
-        proxy.arm_kill_on_push(rng.chance(25));
+        proxy.arm_trip(rng.chance(25).then_some((&b"POST /v1/mutations"[..], 0)));
         sync_until_ok(st, &mut tally, seed, run).await;
-        proxy.arm_kill_on_push(false);
+        proxy.arm_trip(None);
         assert!(
             st.store.outbox().await.unwrap().is_empty(),
             "seed {seed}, run {run}: the outbox is not empty"

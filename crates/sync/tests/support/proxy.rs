@@ -1,7 +1,8 @@
 //! A TCP proxy between the sync client and the central service that injects a
 //! fault per request, chosen by a seeded RNG: pass through, delay, drop the
-//! connection before forwarding, cut the server's reply part-way, or reset. It can also ask for
-//! the server to be killed when a push (`POST /v1/mutations`) goes through.
+//! connection before forwarding, cut the server's reply part-way, or reset. A
+//! tripwire reports when a chosen request goes through (a push, a feed page), so
+//! a test can kill the server or the client right then.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -83,7 +84,7 @@ pub struct Stats {
     pub reset: AtomicU64,
     /// Connections the server refused (it was down).
     pub upstream_down: AtomicU64,
-    pub kills_requested: AtomicU64,
+    pub trips: AtomicU64,
 }
 
 impl std::fmt::Display for Stats {
@@ -92,7 +93,7 @@ impl std::fmt::Display for Stats {
         write!(
             f,
             "{} connections, {} requests: {} passed, {} delayed, {} dropped, {} cut, {} reset; \
-             {} connections found the server down; {} kills asked",
+             {} connections found the server down; {} trips",
             g(&self.connections),
             g(&self.requests),
             g(&self.pass),
@@ -101,7 +102,7 @@ impl std::fmt::Display for Stats {
             g(&self.cut),
             g(&self.reset),
             g(&self.upstream_down),
-            g(&self.kills_requested)
+            g(&self.trips)
         )
     }
 }
@@ -110,8 +111,9 @@ struct Shared {
     upstream: SocketAddr,
     seed: u64,
     faulty: AtomicBool,
-    kill_on_push: AtomicBool,
-    killer: Mutex<Option<UnboundedSender<()>>>,
+    /// Request-line prefix and how many such requests to let by first.
+    trip: Mutex<Option<(&'static [u8], u32)>>,
+    tripped: Mutex<Option<UnboundedSender<()>>>,
     stats: Stats,
 }
 
@@ -137,8 +139,8 @@ impl Proxy {
             upstream,
             seed,
             faulty: AtomicBool::new(false),
-            kill_on_push: AtomicBool::new(false),
-            killer: Mutex::new(None),
+            trip: Mutex::new(None),
+            tripped: Mutex::new(None),
             stats: Stats::default(),
         });
         let accepting = shared.clone();
@@ -155,14 +157,15 @@ impl Proxy {
         self.shared.faulty.store(on, Ordering::SeqCst);
     }
 
-    /// Where kill requests go (see [`Proxy::arm_kill_on_push`]).
-    pub fn set_killer(&self, killer: UnboundedSender<()>) {
-        *self.shared.killer.lock().unwrap() = Some(killer);
+    /// Where the tripwire reports (see [`Proxy::arm_trip`]).
+    pub fn on_trip(&self, tripped: UnboundedSender<()>) {
+        *self.shared.tripped.lock().unwrap() = Some(tripped);
     }
 
-    /// The next push request that passes through asks for one server kill.
-    pub fn arm_kill_on_push(&self, on: bool) {
-        self.shared.kill_on_push.store(on, Ordering::SeqCst);
+    /// Reports once, when the `skip + 1`-th request whose request line starts
+    /// with `prefix` (e.g. `POST /v1/mutations`) is forwarded; `None` disarms.
+    pub fn arm_trip(&self, trip: Option<(&'static [u8], u32)>) {
+        *self.shared.trip.lock().unwrap() = trip;
     }
 
     pub fn stats(&self) -> &Stats {
@@ -221,8 +224,8 @@ async fn handle(shared: Arc<Shared>, client: TcpStream, n: u64) {
     }
 }
 
-/// Client to server: picks a fault at the start of each request, and notices
-/// push requests to trigger an armed server kill.
+/// Client to server: picks a fault at the start of each request and checks it
+/// against the tripwire.
 async fn forward_requests(
     shared: &Shared,
     rng: &mut Rng,
@@ -260,16 +263,28 @@ async fn forward_requests(
                 }
                 Fault::Pass => Reply::Forward,
             };
-            if chunk.starts_with(b"POST /v1/mutations") && shared.kill_on_push.swap(false, Ordering::SeqCst) {
-                if let Some(killer) = shared.killer.lock().unwrap().as_ref() {
-                    shared.stats.kills_requested.fetch_add(1, Ordering::Relaxed);
-                    let _ = killer.send(());
-                }
-            }
+            trip(shared, chunk);
         }
         if to.write_all(chunk).await.is_err() {
             return End::Closed;
         }
+    }
+}
+
+fn trip(shared: &Shared, head: &[u8]) {
+    let mut trip = shared.trip.lock().unwrap();
+    let Some((prefix, skip)) = *trip else { return };
+    if !head.starts_with(prefix) {
+        return;
+    }
+    if skip > 0 {
+        *trip = Some((prefix, skip - 1));
+        return;
+    }
+    *trip = None;
+    if let Some(tripped) = shared.tripped.lock().unwrap().as_ref() {
+        shared.stats.trips.fetch_add(1, Ordering::Relaxed);
+        let _ = tripped.send(());
     }
 }
 
