@@ -296,6 +296,7 @@ fn bench(args: &[String]) -> Result<()> {
         ("store", "trustdesk-store", "store"),
         ("filters", "trustdesk-filters", "scan"),
         ("central", "trustdesk-central", "central"),
+        ("sync", "trustdesk-sync", "sync"),
     ];
     let (only, extra) = match args.first().map(String::as_str) {
         Some(g) if groups.iter().any(|(name, ..)| *name == g) => (Some(g), &args[1..]),

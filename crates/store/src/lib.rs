@@ -174,9 +174,25 @@ impl Store {
     }
 
     /// The server applied (or had already applied) this decision: it leaves the
-    /// outbox and the journal records the delivery.
-    pub async fn acknowledge(&self, id: DecisionId, now: DateTime<Utc>) -> Result<(), StoreError> {
-        self.settle(id, now, "decision_synced", "DELETE FROM outbox WHERE mutation_id = ?1", &[]).await
+    /// outbox and the journal records the delivery. With the server's
+    /// `new_version`, the server copy moves to the decided state at once, so the
+    /// review does not show its old state (and invite a second, conflicting
+    /// decision) until the next pull lands.
+    pub async fn acknowledge(
+        &self,
+        id: DecisionId,
+        new_version: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.settle_with(
+            id,
+            now,
+            "decision_synced",
+            "DELETE FROM outbox WHERE mutation_id = ?1",
+            &[],
+            new_version,
+        )
+        .await
     }
 
     /// The server holds a newer state: keep the local decision, store the
@@ -223,20 +239,44 @@ impl Store {
         sql: &str,
         extra: &[&str],
     ) -> Result<(), StoreError> {
+        self.settle_with(id, now, event, sql, extra, None).await
+    }
+
+    async fn settle_with(
+        &self,
+        id: DecisionId,
+        now: DateTime<Utc>,
+        event: &str,
+        sql: &str,
+        extra: &[&str],
+        new_version: Option<i64>,
+    ) -> Result<(), StoreError> {
         let mut tx = self.writer.begin().await?;
-        let row: Option<(String, String)> =
-            sqlx::query_as("SELECT entity_id, payload FROM outbox WHERE mutation_id = ?1")
-                .bind(id.to_string())
-                .fetch_optional(&mut *tx)
-                .await?;
-        // Already settled (a repeated acknowledgement): nothing to do.
-        let Some((entity_id, payload)) = row else { return Ok(()) };
-        let mut q = sqlx::query(sql).bind(id.to_string());
-        for e in extra {
-            q = q.bind(*e);
+        settle_in(&mut tx, id, now, event, sql, extra, new_version).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// [`Store::acknowledge`] for a whole batch the server answered, in one
+    /// durable commit instead of one per decision.
+    pub async fn acknowledge_all(
+        &self,
+        applied: &[(DecisionId, Option<i64>)],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        for (id, new_version) in applied {
+            settle_in(
+                &mut tx,
+                *id,
+                now,
+                "decision_synced",
+                "DELETE FROM outbox WHERE mutation_id = ?1",
+                &[],
+                *new_version,
+            )
+            .await?;
         }
-        q.execute(&mut *tx).await?;
-        journal_review_event(&mut tx, now, "sync", &entity_id, event, &id.to_string(), &payload).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -639,6 +679,46 @@ pub(crate) fn parse_code<T: for<'de> Deserialize<'de>>(code: &str) -> Result<T, 
 
 pub(crate) fn parse_id<T: FromStr>(s: &str) -> Result<T, StoreError> {
     s.parse().map_err(|_| StoreError::Corrupt(format!("bad id {s:?}")))
+}
+
+/// Settles one outbox entry on `conn` (the caller owns the transaction): runs
+/// `sql`, moves the server copy to `new_version` when given, journals `event`.
+async fn settle_in(
+    conn: &mut SqliteConnection,
+    id: DecisionId,
+    now: DateTime<Utc>,
+    event: &str,
+    sql: &str,
+    extra: &[&str],
+    new_version: Option<i64>,
+) -> Result<(), StoreError> {
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT entity_id, payload FROM outbox WHERE mutation_id = ?1")
+            .bind(id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
+    // Already settled (a repeated acknowledgement): nothing to do.
+    let Some((entity_id, payload)) = row else { return Ok(()) };
+    let mut q = sqlx::query(sql).bind(id.to_string());
+    for e in extra {
+        q = q.bind(*e);
+    }
+    q.execute(&mut *conn).await?;
+    if let Some(version) = new_version {
+        // Never back: a pull may already have brought a newer copy.
+        let decision: ReviewDecision = serde_json::from_str(&payload)?;
+        sqlx::query(
+            "UPDATE reviews SET state = ?2, status = ?3, version = ?4 WHERE id = ?1 AND version < ?4",
+        )
+        .bind(&entity_id)
+        .bind(decision.to.state_name())
+        .bind(serde_json::to_string(&decision.to)?)
+        .bind(version)
+        .execute(&mut *conn)
+        .await?;
+    }
+    journal_review_event(conn, now, "sync", &entity_id, event, &id.to_string(), &payload).await?;
+    Ok(())
 }
 
 /// Checks a decision against the overlay and writes its outbox row and journal

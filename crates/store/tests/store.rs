@@ -589,8 +589,8 @@ async fn settling_decisions_is_journalled_and_keeps_refused_ones_visible() {
     for r in &pending {
         ids.push(store.record_decision(decide(r, ReviewAction::Publish), Utc::now()).await.unwrap().id);
     }
-    store.acknowledge(ids[0], Utc::now()).await.unwrap();
-    store.acknowledge(ids[0], Utc::now()).await.unwrap(); // a repeated acknowledgement is harmless
+    store.acknowledge(ids[0], None, Utc::now()).await.unwrap();
+    store.acknowledge(ids[0], None, Utc::now()).await.unwrap(); // a repeated acknowledgement is harmless
     store.mark_conflict(ids[1], "{\"review\":{}}", Utc::now()).await.unwrap();
     store
         .mark_rejected(ids[2], "claimed_by_other", "Someone else holds this review", Utc::now())

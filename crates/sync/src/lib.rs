@@ -266,6 +266,10 @@ impl Client {
                 return Err(SyncError::Protocol("the server answered a different number of results".into()));
             }
             let now = Utc::now();
+            // Applied ones are settled together, one durable commit per run of
+            // them (one fsync each was most of a large push's time); the journal
+            // keeps the server's order.
+            let mut applied = Vec::with_capacity(answer.results.len());
             for result in answer.results {
                 let outcome = match result.outcome {
                     MutationOutcome::Duplicate { original } => {
@@ -274,10 +278,13 @@ impl Client {
                     }
                     other => other,
                 };
+                if !matches!(outcome, MutationOutcome::Applied { .. }) && !applied.is_empty() {
+                    store.acknowledge_all(&std::mem::take(&mut applied), now).await?;
+                }
                 match outcome {
-                    MutationOutcome::Applied { .. } => {
+                    MutationOutcome::Applied { new_version } => {
                         report.applied += 1;
-                        store.acknowledge(result.id, now).await?;
+                        applied.push((result.id, Some(new_version)));
                     }
                     MutationOutcome::Conflict { current, .. } => {
                         report.conflicts += 1;
@@ -294,6 +301,7 @@ impl Client {
                     }
                 }
             }
+            store.acknowledge_all(&applied, now).await?;
         }
     }
 

@@ -123,3 +123,23 @@ async fn offline_and_bad_tokens_are_clear_errors_that_lose_nothing() {
     assert_eq!(store.pending_outbox(10).await.unwrap().len(), 1, "the decision waits for the next sync");
     assert_eq!(client.push(&store).await.unwrap().applied, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_applied_decision_shows_at_once_even_when_the_pull_after_it_fails() {
+    let srv = server(40).await;
+    let (_d, store, client) = workstation(&srv, "Fay").await;
+    client.pull(&store).await.unwrap();
+    let v = first_pending(&store).await;
+    store.record_decision(decide(&v, ReviewAction::Publish), Utc::now()).await.unwrap();
+    // Push only, as when the connection drops (or the process dies) before the
+    // pull: the review must not return to the queue and invite a second decision.
+    assert_eq!(client.push(&store).await.unwrap().applied, 1);
+    let now = store.get_review(v.review.id).await.unwrap();
+    assert_eq!(
+        (now.effective_status, now.review.version, now.pending_decisions),
+        (ReviewStatus::Published, v.review.version + 1, 0)
+    );
+    assert_ne!(first_pending(&store).await.review.id, v.review.id);
+    client.pull(&store).await.unwrap();
+    assert_eq!(store.get_review(v.review.id).await.unwrap().review.version, v.review.version + 1);
+}
