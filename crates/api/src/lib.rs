@@ -12,7 +12,7 @@ use trustdesk_domain::dispute::{Author, DisputeOutcome};
 use trustdesk_domain::{
     ArmCategory, AuditCase, AuditId, AuditOutcome, DecisionId, DisputeCase, DisputeChange, DisputeId,
     EvidenceRef, Grounds, LanguageCode, Money, Review, ReviewAction, ReviewId, Shop, ShopId,
-    SpotCheckRecommendation, StatementOfReasons,
+    SpotCheckRecommendation,
 };
 
 #[cfg(feature = "openapi")]
@@ -410,7 +410,8 @@ pub struct NewComplaint {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(format = Uuid))]
     pub review_id: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 5000))]
+    /// At least one character that is not white space.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 5000, pattern = "\\S"))]
     pub text: String,
     /// When the reviewer's message arrived; default: now. Not in the future.
     #[serde(default)]
@@ -519,10 +520,12 @@ pub enum MutationOp {
         /// evidence, deadline expiry): the statement of reasons the moderator saw,
         /// with their edited `free_text`. The server rebuilds the structured part
         /// from its own records, keeping the moderator's choices (illegal-content
-        /// marking, evidence missing, note); absent, it builds one itself.
-        #[serde(default)]
+        /// marking, evidence missing, note); absent, it builds one itself. A
+        /// `StatementOfReasons` as JSON: read per item, so one that does not
+        /// parse is that item's `statement_invalid`, not a refused batch.
+        #[serde(default, deserialize_with = "strict::optional_object")]
         #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
-        statement: Option<Box<StatementOfReasons>>,
+        statement: Option<serde_json::Value>,
     },
     AuditItem {
         #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
@@ -906,6 +909,14 @@ mod strict {
         serde_json::from_value(v).map_err(D::Error::custom)
     }
 
+    /// An optional JSON object (or null), kept as a value for the caller to read.
+    pub fn optional_object<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+        match Option::<Value>::deserialize(d)? {
+            Some(v) if !v.is_object() => Err(D::Error::custom("expected a JSON object")),
+            v => Ok(v),
+        }
+    }
+
     pub fn review_action<'de, D: Deserializer<'de>>(
         d: D,
     ) -> Result<trustdesk_domain::ReviewAction, D::Error> {
@@ -1191,10 +1202,15 @@ mod tests {
                   "action":{"action":"reject","reason":"insult"}}}"#;
         let m: Mutation = serde_json::from_str(json).unwrap();
         assert!(matches!(m.op, MutationOp::ReviewDecision { statement: None, .. }));
-        // A statement is a whole StatementOfReasons; a fragment is refused.
+        // A fragment still reads: the server refuses it for that item alone.
         let with =
             json.replace(r#""reason":"insult"}"#, r#""reason":"insult"},"statement":{"free_text":"x"}"#);
-        assert!(serde_json::from_str::<Mutation>(&with).is_err());
+        let m: Mutation = serde_json::from_str(&with).unwrap();
+        assert!(matches!(m.op, MutationOp::ReviewDecision { statement: Some(_), .. }));
+        assert!(serde_json::from_value::<trustdesk_domain::StatementOfReasons>(
+            serde_json::json!({"free_text": "x"})
+        )
+        .is_err());
     }
 
     #[test]

@@ -57,14 +57,15 @@ pub async fn open(db: &Db, user: &User, req: NewComplaint) -> Result<ComplaintCa
     }
     bounded("text", text, MAX_COMPLAINT_TEXT_CHARS)?;
     let now = db::now();
-    let received_at = req.received_at.unwrap_or(now);
-    if received_at > now {
-        return Err(ApiError::bad_request("received_at is in the future"));
-    }
+    // A clock ahead of ours is taken as now: the complaint is still owed a hearing.
+    let received_at = req.received_at.unwrap_or(now).min(now);
+    // The decision, when named, wins over the review.
     let (column, key) = match (&req.decision_id, &req.review_id) {
-        (Some(d), None) => ("s.decision_id", d),
+        (Some(d), _) => ("s.decision_id", d),
         (None, Some(r)) => ("s.review_id", r),
-        _ => return Err(ApiError::bad_request("name either decision_id or review_id")),
+        (None, None) => {
+            return Err(ApiError::not_found("the complaint names no decision (decision_id or review_id)"))
+        }
     };
     let sql = format!(
         "SELECT s.decision_id, s.review_id, d.decided_by FROM statements s JOIN decisions d ON d.id = s.decision_id
@@ -172,17 +173,18 @@ pub async fn decide(db: &Db, user: &User, id: &str, req: DecideComplaint) -> Res
     require_staff(user)?;
     let reasons = req.reasons.trim().to_owned();
     bounded("reasons", &reasons, MAX_COMPLAINT_REASONS_CHARS)?;
-    if req.outcome == ComplaintOutcome::Dismissed && reasons.is_empty() {
-        return Err(ApiError::bad_request("a dismissed complaint needs its reasons"));
-    }
     let now = db::now();
     let mut tx = db.write.begin().await?;
+    // The case first: a request about no complaint is a 404 whatever it says.
     let Some(stored) = load_locked(&mut tx, db.backend, EntityKind::Complaint, id).await? else {
         return Err(ApiError::not_found("no such complaint"));
     };
     let Entity::Complaint(mut case) = stored.entity else {
         return Err(ApiError::not_found("no such complaint"));
     };
+    if req.outcome == ComplaintOutcome::Dismissed && reasons.is_empty() {
+        return Err(ApiError::bad_request("a dismissed complaint needs its reasons"));
+    }
     if case.decision_by == user.id {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,

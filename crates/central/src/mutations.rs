@@ -538,6 +538,10 @@ fn transform(
                 other => rejected(codes::INVALID, other.to_string()),
             })?;
             decision.id = m.id;
+            let statement: Option<trustdesk_domain::StatementOfReasons> =
+                statement.as_ref().map(|v| serde_json::from_value(v.clone())).transpose().map_err(|e| {
+                    rejected(codes::STATEMENT_INVALID, format!("the statement of reasons is malformed: {e}"))
+                })?;
             let prepared = if owes_statement(decision.action) || statement.is_some() {
                 let shop = ctx.shops.get(&review.shop_id.to_string());
                 let hits = shop.map(|s| ctx.scanner.hits(s, &review)).unwrap_or_default();
@@ -546,7 +550,7 @@ fn transform(
                     &review,
                     shop.map(|s| s.name.as_str()),
                     &hits,
-                    statement.as_deref(),
+                    statement.as_ref(),
                 )?
             } else {
                 None

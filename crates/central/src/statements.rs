@@ -174,9 +174,7 @@ pub fn parse_query(raw: Option<&str>) -> Result<ExportQuery, ApiError> {
         }
     }
     q.since = since.ok_or_else(|| ApiError::bad_request("since (YYYY-MM-DD) is required"))?;
-    if q.until.is_some_and(|u| u < q.since) {
-        return Err(ApiError::bad_request("until is before since"));
-    }
+    // A period that ends before it starts is empty, not an error.
     Ok(q)
 }
 

@@ -236,7 +236,9 @@ impl Client {
                 ) {
                     (Some(note), true) => {
                         let view = store.get_review(e.decision.review_id).await?;
-                        workstation::statement_for(&view, &e.decision, Some(note))?.map(Box::new)
+                        workstation::statement_for(&view, &e.decision, Some(note))?
+                            .map(|s| serde_json::to_value(s).map_err(|e| SyncError::Protocol(e.to_string())))
+                            .transpose()?
                     }
                     _ => None,
                 };
