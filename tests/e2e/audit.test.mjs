@@ -110,8 +110,8 @@ test('an audit is completed by keyboard offline and its outcome confirmed', () =
     timeout: 15000,
     timeoutMsg: 'the app did not notice the server is gone',
   });
-  // Every finding, link and the confirmation waits in the outbox, once each.
-  const expectedPending = new RegExp(`· ${n + 1 + links} waiting to sync`);
+  // Every finding, the note, each link and the confirmation wait in the outbox, once each.
+  const expectedPending = new RegExp(`· ${n + links + 2} waiting to sync`);
   await browser.waitUntil(async () => expectedPending.test(await status.getText()), {
     timeout: 15000,
     timeoutMsg: `not ${expectedPending} in the status bar`,
