@@ -115,6 +115,19 @@ impl From<AuditChangeError> for IpcError {
     }
 }
 
+/// Local case changes the server did not apply, as the UI shows them.
+pub(crate) fn case_issues(unresolved: &[trustdesk_store::CaseAttention]) -> Vec<CaseIssue> {
+    unresolved
+        .iter()
+        .map(|u| CaseIssue {
+            mutation_id: u.mutation_id.clone(),
+            delivery: u.delivery.clone(),
+            code: u.code.clone(),
+            message: u.message.clone(),
+        })
+        .collect()
+}
+
 fn stage(view: &AuditView) -> &'static str {
     let c = ChecklistCounts::of(&view.case.items);
     if view.case.confirmed.is_some() {
@@ -200,16 +213,7 @@ async fn detail(s: &AppState, id: AuditId) -> Result<AuditDetail, IpcError> {
         recommendation: template.spot_check_recommendation(&view.case, previous.as_ref()),
         missing_evidence: template.missing_evidence(&view.case).into_iter().map(str::to_owned).collect(),
         confirmed: view.case.confirmed.clone(),
-        issues: view
-            .unresolved
-            .iter()
-            .map(|u| CaseIssue {
-                mutation_id: u.mutation_id.clone(),
-                delivery: u.delivery.clone(),
-                code: u.code.clone(),
-                message: u.message.clone(),
-            })
-            .collect(),
+        issues: case_issues(&view.unresolved),
     })
 }
 

@@ -86,16 +86,7 @@ fn detail(v: DisputeView) -> DisputeDetail {
         row: row(&v, Utc::now()),
         consumer_language: v.case.language.to_string(),
         shop_language,
-        issues: v
-            .unresolved
-            .iter()
-            .map(|u| CaseIssue {
-                mutation_id: u.mutation_id.clone(),
-                delivery: u.delivery.clone(),
-                code: u.code.clone(),
-                message: u.message.clone(),
-            })
-            .collect(),
+        issues: crate::audits::case_issues(&v.unresolved),
         case: v.case,
     }
 }

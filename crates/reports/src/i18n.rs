@@ -1,7 +1,8 @@
 //! The few languages our own label texts exist in, with dates and amounts
 //! written the way readers of each expect.
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use trustdesk_domain::dispute_templates::{format_date, format_money};
 use trustdesk_domain::Money;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,56 +39,10 @@ impl Lang {
         }
     }
 
-    /// `12 March 2026`, `12. März 2026`, `12 maart 2026`.
+    /// `12 March 2026`, `12. März 2026`, `12 maart 2026`: the domain's
+    /// formatting, so documents and messages agree.
     pub(crate) fn date(self, d: NaiveDate) -> String {
-        const EN: [&str; 12] = [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ];
-        const DE: [&str; 12] = [
-            "Januar",
-            "Februar",
-            "März",
-            "April",
-            "Mai",
-            "Juni",
-            "Juli",
-            "August",
-            "September",
-            "Oktober",
-            "November",
-            "Dezember",
-        ];
-        const NL: [&str; 12] = [
-            "januari",
-            "februari",
-            "maart",
-            "april",
-            "mei",
-            "juni",
-            "juli",
-            "augustus",
-            "september",
-            "oktober",
-            "november",
-            "december",
-        ];
-        let m = d.month0() as usize;
-        match self {
-            Lang::En => format!("{} {} {}", d.day(), EN[m], d.year()),
-            Lang::De => format!("{}. {} {}", d.day(), DE[m], d.year()),
-            Lang::Nl => format!("{} {} {}", d.day(), NL[m], d.year()),
-        }
+        format_date(d.and_time(NaiveTime::MIN).and_utc(), self.code())
     }
 
     /// Date and UTC time, e.g. for a timeline entry.
@@ -98,21 +53,7 @@ impl Lang {
     /// `EUR 49.99` in English, `EUR 49,99` in German and Dutch, with
     /// thousands grouped.
     pub(crate) fn money(self, m: Money) -> String {
-        let (dec, group) = match self {
-            Lang::En => ('.', ','),
-            Lang::De | Lang::Nl => (',', '.'),
-        };
-        let sign = if m.minor_units < 0 { "-" } else { "" };
-        let abs = m.minor_units.unsigned_abs();
-        let units = (abs / 100).to_string();
-        let mut grouped = String::new();
-        for (i, ch) in units.chars().enumerate() {
-            if i > 0 && (units.len() - i).is_multiple_of(3) {
-                grouped.push(group);
-            }
-            grouped.push(ch);
-        }
-        format!("{} {sign}{grouped}{dec}{:02}", m.currency.as_str(), abs % 100)
+        format_money(m, self.code())
     }
 }
 

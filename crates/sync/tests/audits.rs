@@ -4,44 +4,16 @@
 
 use chrono::Utc;
 use trustdesk_api::Role;
-use trustdesk_central::{auth, seed, Config, Db};
+use trustdesk_central::seed;
+
+mod support;
+use support::{server_with, station, Server};
 use trustdesk_domain::audit::AuditChange;
 use trustdesk_domain::{AuditOutcome, ChecklistStatus, EvidenceRef};
-use trustdesk_store::Store;
 use trustdesk_sync::evidence::EvidenceCache;
-use trustdesk_sync::Client;
-
-struct Server {
-    base: String,
-    db: Db,
-    _dir: tempfile::TempDir,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
 
 async fn server() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::connect(&format!("sqlite://{}", dir.path().join("central.db").display())).await.unwrap();
-    let opts = seed::SeedOptions { shops: 4, reviews: 10, audits: 12, disputes: 0, seed: 5 };
-    seed::seed(&db, opts, trustdesk_central::db::now()).await.unwrap();
-    let (listener, addr) = trustdesk_central::bind("127.0.0.1:0").await.unwrap();
-    let (serve_db, config) = (db.clone(), Config::new(dir.path().to_owned()));
-    let task = tokio::spawn(async move {
-        trustdesk_central::serve(listener, serve_db, config).await.unwrap();
-    });
-    Server { base: format!("http://{addr}"), db, _dir: dir, task }
-}
-
-async fn station(srv: &Server, name: &str, role: Role) -> (tempfile::TempDir, Store, Client) {
-    let token = auth::add_user(&srv.db, name, role).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("trustdesk.db")).await.unwrap();
-    (dir, store, Client::new(&srv.base, &token).unwrap())
+    server_with(seed::SeedOptions { shops: 4, reviews: 10, audits: 12, disputes: 0, seed: 5 }).await
 }
 
 fn png() -> Vec<u8> {

@@ -35,9 +35,24 @@ impl Drop for Server {
 }
 
 pub async fn server(reviews: usize) -> Server {
+    server_with(seed::SeedOptions { shops: 4, reviews, audits: 0, disputes: 0, seed: 11 }).await
+}
+
+/// A server seeded with `opts`, plus a workstation for a new user of `role`.
+pub async fn station(
+    srv: &Server,
+    name: &str,
+    role: trustdesk_api::Role,
+) -> (tempfile::TempDir, trustdesk_store::Store, trustdesk_sync::Client) {
+    let token = trustdesk_central::auth::add_user(&srv.db, name, role).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = trustdesk_store::Store::open(&dir.path().join("trustdesk.db")).await.unwrap();
+    (dir, store, trustdesk_sync::Client::new(&srv.base, &token).unwrap())
+}
+
+pub async fn server_with(opts: seed::SeedOptions) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let db = Db::connect(&db_url(&dir.path().join("central.db"))).await.unwrap();
-    let opts = seed::SeedOptions { shops: 4, reviews, audits: 0, disputes: 0, seed: 11 };
     seed::seed(&db, opts, trustdesk_central::db::now()).await.unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
