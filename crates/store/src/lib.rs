@@ -309,19 +309,43 @@ impl Store {
     }
 
     /// Reviews not yet scanned with `rule_pack_version` (new, edited, or scanned
-    /// with an older pack), for the scanner to work through in batches.
+    /// with an older pack), for the scanner to work through in batches. The
+    /// queue is kept by triggers; a new pack version queues every review once.
     pub async fn reviews_to_scan(
         &self,
         rule_pack_version: &str,
         limit: u32,
     ) -> Result<Vec<ReviewView>, StoreError> {
+        let queued_for: Option<String> = sqlx::query_scalar("SELECT version FROM scan_state WHERE id = 1")
+            .fetch_optional(&self.reader)
+            .await?;
+        if queued_for.as_deref() != Some(rule_pack_version) {
+            // Rebuilt for this version: whatever it lacks hits of.
+            let mut tx = self.writer.begin().await?;
+            sqlx::query("DELETE FROM scan_queue").execute(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO scan_queue (review_id)
+                 SELECT r.id FROM reviews r LEFT JOIN review_hits h ON h.review_id = r.id
+                 WHERE h.review_id IS NULL OR h.rule_pack_version <> ?1",
+            )
+            .bind(rule_pack_version)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO scan_state (id, version) VALUES (1, ?1)
+                 ON CONFLICT (id) DO UPDATE SET version = excluded.version",
+            )
+            .bind(rule_pack_version)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        }
         sqlx::query(&format!(
-            "{} WHERE h.rule_pack_version IS NULL OR h.rule_pack_version <> ?1 LIMIT ?2",
+            "{} WHERE r.id IN (SELECT review_id FROM scan_queue LIMIT ?1)",
             rows::OVERLAY_SELECT
         ))
-        .bind(rule_pack_version)
         .bind(i64::from(limit))
-        .fetch_all(&self.reader)
+        .fetch_all(&self.writer)
         .await?
         .iter()
         .map(rows::review_view)
