@@ -37,6 +37,8 @@ pub struct AuditRow {
     pub counts: ChecklistCounts,
     pub pending_changes: u32,
     pub needs_attention: u32,
+    /// This workstation holds the server's claim on it.
+    pub claimed: bool,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -141,7 +143,7 @@ fn stage(view: &AuditView) -> &'static str {
     }
 }
 
-fn row(view: &AuditView) -> AuditRow {
+fn row(view: &AuditView, claimed: &std::collections::HashSet<String>) -> AuditRow {
     AuditRow {
         id: view.case.id.to_string(),
         shop_name: view.shop.name.clone(),
@@ -152,6 +154,7 @@ fn row(view: &AuditView) -> AuditRow {
         counts: ChecklistCounts::of(&view.case.items),
         pending_changes: view.pending_changes,
         needs_attention: view.unresolved.len() as u32,
+        claimed: claimed.contains(&view.case.id.to_string()),
     }
 }
 
@@ -205,8 +208,9 @@ async fn detail(s: &AppState, id: AuditId) -> Result<AuditDetail, IpcError> {
     }
     groups.extend(by_topic.into_iter().map(|(title, items)| CriterionGroup { title, items }));
     let shop_language = view.shop.languages.first().map_or_else(|| "en".to_owned(), ToString::to_string);
+    let claimed = s.store.claimed_ids("audit", Utc::now()).await?;
     Ok(AuditDetail {
-        row: row(&view),
+        row: row(&view, &claimed),
         shop_language,
         groups,
         outcome: view.case.outcome(),
@@ -220,7 +224,8 @@ async fn detail(s: &AppState, id: AuditId) -> Result<AuditDetail, IpcError> {
 #[tauri::command]
 pub async fn list_audits(state: State<'_, Opened>) -> Result<Vec<AuditRow>, IpcError> {
     let s = opened(&state)?;
-    Ok(s.store.audits().await?.iter().map(row).collect())
+    let claimed = s.store.claimed_ids("audit", Utc::now()).await?;
+    Ok(s.store.audits().await?.iter().map(|v| row(v, &claimed)).collect())
 }
 
 #[tauri::command]

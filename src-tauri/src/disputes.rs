@@ -32,6 +32,8 @@ pub struct DisputeRow {
     pub claim: Money,
     pub pending_changes: u32,
     pub needs_attention: u32,
+    /// This workstation holds the server's claim on it.
+    pub claimed: bool,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -64,7 +66,7 @@ fn dispute_id(s: &str) -> Result<DisputeId, IpcError> {
     s.parse().map_err(|_| IpcError::new("bad_request", "dispute_id is not a valid id"))
 }
 
-fn row(v: &DisputeView, now: DateTime<Utc>) -> DisputeRow {
+fn row(v: &DisputeView, now: DateTime<Utc>, claimed: &std::collections::HashSet<String>) -> DisputeRow {
     let c = &v.case;
     DisputeRow {
         id: c.id.to_string(),
@@ -77,13 +79,14 @@ fn row(v: &DisputeView, now: DateTime<Utc>) -> DisputeRow {
         claim: c.claim,
         pending_changes: v.pending_changes,
         needs_attention: v.unresolved.len() as u32,
+        claimed: claimed.contains(&c.id.to_string()),
     }
 }
 
-fn detail(v: DisputeView) -> DisputeDetail {
+fn detail(v: DisputeView, claimed: &std::collections::HashSet<String>) -> DisputeDetail {
     let shop_language = v.case.language_of(Party::Shop).to_string();
     DisputeDetail {
-        row: row(&v, Utc::now()),
+        row: row(&v, Utc::now(), claimed),
         consumer_language: v.case.language.to_string(),
         shop_language,
         issues: crate::audits::case_issues(&v.unresolved),
@@ -98,13 +101,15 @@ pub async fn list_disputes(state: State<'_, Opened>) -> Result<Vec<DisputeRow>, 
     let now = Utc::now();
     let mut views = s.store.disputes().await?;
     views.sort_by_key(|v| v.case.list_key(now));
-    Ok(views.iter().map(|v| row(v, now)).collect())
+    let claimed = s.store.claimed_ids("dispute", now).await?;
+    Ok(views.iter().map(|v| row(v, now, &claimed)).collect())
 }
 
 #[tauri::command]
 pub async fn dispute_detail(state: State<'_, Opened>, dispute_id: String) -> Result<DisputeDetail, IpcError> {
     let s = opened(&state)?;
-    Ok(detail(s.store.dispute(self::dispute_id(&dispute_id)?).await?))
+    let claimed = s.store.claimed_ids("dispute", Utc::now()).await?;
+    Ok(detail(s.store.dispute(self::dispute_id(&dispute_id)?).await?, &claimed))
 }
 
 /// Applies one change locally at once (kept offline) and queues it for the server.
@@ -140,7 +145,8 @@ pub async fn apply_dispute_action(
     };
     s.store.record_dispute_change(id, &change, &s.user().await?, Utc::now()).await?;
     sync.poke();
-    Ok(detail(s.store.dispute(id).await?))
+    let claimed = s.store.claimed_ids("dispute", Utc::now()).await?;
+    Ok(detail(s.store.dispute(id).await?, &claimed))
 }
 
 /// A message template filled for this case, in the recipient's language, for

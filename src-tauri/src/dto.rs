@@ -81,6 +81,8 @@ pub enum QueueSort {
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct ReviewRow {
     pub id: String,
+    /// This workstation holds the server's claim on it: no colleague gets it.
+    pub claimed: bool,
     pub shop_id: String,
     pub shop_name: String,
     pub shop_industries: Vec<Industry>,
@@ -194,6 +196,7 @@ impl From<ReviewView> for ReviewRow {
         let suggested_reason = suggested_reason(&v.hits, &allowed_reasons);
         let r = v.review;
         ReviewRow {
+            claimed: false,
             id: r.id.to_string(),
             shop_id: r.shop_id.to_string(),
             shop_name: v.shop.name,

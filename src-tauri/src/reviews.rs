@@ -53,7 +53,17 @@ pub async fn list_reviews(state: State<'_, Opened>, query: ReviewListQuery) -> R
         limit: query.limit,
     };
     let page = s.store.list_reviews(&q, Utc::now()).await?;
-    Ok(ReviewPage { items: page.items.into_iter().map(Into::into).collect(), total: page.total })
+    let claimed = s.store.claimed_ids("review", Utc::now()).await?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|v| {
+            let mut row = ReviewRow::from(v);
+            row.claimed = claimed.contains(&row.id);
+            row
+        })
+        .collect();
+    Ok(ReviewPage { items, total: page.total })
 }
 
 #[tauri::command]

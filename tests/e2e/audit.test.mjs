@@ -47,13 +47,15 @@ test('an auditor starts in the audit list, filled from the server', async () => 
     timeout: 20000,
     timeoutMsg: 'no audits arrived',
   });
+  // The auditor's open audits are claimed for this workstation at sync.
+  await browser.$('[data-testid="audit-claimed"]').waitForExist({ timeout: 20000, timeoutMsg: 'no audit is claimed' });
 });
 
 test('an audit is completed by keyboard offline and its outcome confirmed', () =>
   explained(browser, 'audit-offline', async () => {
   await central.stop(); // offline from here on
   const stages = await browser.$$('[data-testid="audit-stage"]').map((e) => e.getText());
-  const index = stages.indexOf('Not started');
+  const index = stages.findIndex((s) => s.startsWith('Not started'));
   assert.ok(index >= 0, `an untouched audit to work on: ${stages}`);
   for (let i = 0; i < index; i++) await browser.keys('j');
   const row = browser.$(`#audit-${index}`);

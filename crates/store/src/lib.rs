@@ -38,7 +38,7 @@ pub use cases::{
 pub use error::StoreError;
 pub use query::{fts_query, FlagFilter, ReviewQuery, Sort};
 pub use rows::{Attention, ReviewView};
-pub use session::Session;
+pub use session::{HeldClaim, Session};
 
 /// Largest page a caller may ask for; bulk data is paged, never sent whole.
 pub const MAX_PAGE: u32 = 500;

@@ -83,3 +83,60 @@ impl Store {
         Ok(n as u64)
     }
 }
+
+/// A claim held on the server for one kind of work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldClaim {
+    pub kind: String,
+    pub claim_id: String,
+    pub ids: Vec<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Store {
+    /// Records the claim the server granted (one per kind; a new one replaces it).
+    pub async fn set_claim(&self, c: &HeldClaim) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO claims (kind, claim_id, ids, expires_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (kind) DO UPDATE SET claim_id = excluded.claim_id, ids = excluded.ids,
+               expires_at = excluded.expires_at",
+        )
+        .bind(&c.kind)
+        .bind(&c.claim_id)
+        .bind(serde_json::to_string(&c.ids)?)
+        .bind(rows::time_key(c.expires_at))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn claim(&self, kind: &str) -> Result<Option<HeldClaim>, StoreError> {
+        let Some((claim_id, ids, expires)) = sqlx::query_as::<_, (String, String, String)>(
+            "SELECT claim_id, ids, expires_at FROM claims WHERE kind = ?1",
+        )
+        .bind(kind)
+        .fetch_optional(&self.reader)
+        .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(HeldClaim {
+            kind: kind.to_owned(),
+            claim_id,
+            ids: serde_json::from_str(&ids)?,
+            expires_at: rows::parse_time(&expires)?,
+        }))
+    }
+
+    /// Ids of `kind` this workstation holds a live claim on at `now`.
+    pub async fn claimed_ids(
+        &self,
+        kind: &str,
+        now: DateTime<Utc>,
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        Ok(match self.claim(kind).await? {
+            Some(c) if c.expires_at > now => c.ids.into_iter().collect(),
+            _ => Default::default(),
+        })
+    }
+}

@@ -18,6 +18,7 @@ use chrono::Utc;
 use trustdesk_api::{
     ChangeOp, ChangesPage, Entity, Me, Mutation, MutationBatch, MutationOp, MutationOutcome, MutationResponse,
 };
+use trustdesk_api::{Claim, ClaimRequest, WorkKind};
 use trustdesk_domain::audit::AuditChange;
 use trustdesk_domain::dispute::DisputeChange;
 use trustdesk_domain::{AuditId, DisputeId, EvidenceRef, ReviewId};
@@ -29,6 +30,10 @@ pub const FEED: &str = "central";
 pub const PAGE_SIZE: u32 = 1000;
 /// Decisions sent per request.
 pub const PUSH_BATCH: u32 = 200;
+/// Items claimed at a time for the user's queue.
+pub const CLAIM_BATCH: u32 = 200;
+/// Claims last a working day, so a workstation can go offline with its work.
+pub const CLAIM_LEASE_SECONDS: u32 = 8 * 3600;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -444,6 +449,47 @@ impl Client {
         Ok(fetched)
     }
 
+    /// Keeps a claim on the next work of `kind` for this user: extends the live
+    /// one while it has time left, else takes a new batch. Colleagues are not
+    /// handed claimed work until the lease ends, so it can be done offline.
+    pub async fn refresh_claim(&self, store: &Store, kind: WorkKind) -> Result<usize, SyncError> {
+        let code =
+            serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        let now = Utc::now();
+        let held = store.claim(&code).await?;
+        let claim: Claim = match held.filter(|c| c.expires_at > now + chrono::Duration::minutes(10)) {
+            // Plenty of lease left: nothing to do.
+            Some(c) => return Ok(c.ids.len()),
+            None => {
+                let req = ClaimRequest {
+                    kind,
+                    limit: CLAIM_BATCH,
+                    lease_seconds: Some(CLAIM_LEASE_SECONDS),
+                    filter: Default::default(),
+                };
+                let resp = self
+                    .http
+                    .post(format!("{}/v1/claims", self.base))
+                    .bearer_auth(&self.token)
+                    .json(&req)
+                    .send()
+                    .await
+                    .map_err(transport)?;
+                Self::check(resp).await?.json().await.map_err(transport)?
+            }
+        };
+        let n = claim.ids.len();
+        store
+            .set_claim(&trustdesk_store::HeldClaim {
+                kind: code,
+                claim_id: claim.claim_id,
+                ids: claim.ids,
+                expires_at: claim.expires_at,
+            })
+            .await?;
+        Ok(n)
+    }
+
     /// Push, then pull: the server's new versions replace the local overlay.
     pub async fn sync(&self, store: &Store) -> Result<(PushReport, PullReport), SyncError> {
         let mut pushed = self.push(store).await?;
@@ -454,6 +500,17 @@ impl Client {
         pushed.rejected += cases.rejected;
         let pulled = self.pull(store).await?;
         self.fetch_evidence(store).await?;
+        // The signed-in role's work is claimed for this workstation.
+        let role = store.session().await?.map(|s| s.role);
+        let kind = match role.as_deref() {
+            Some("moderator") => Some(WorkKind::Review),
+            Some("auditor") => Some(WorkKind::Audit),
+            Some("mediator") => Some(WorkKind::Dispute),
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            self.refresh_claim(store, kind).await?;
+        }
         Ok((pushed, pulled))
     }
 }

@@ -123,3 +123,33 @@ async fn the_server_refuses_audit_changes_from_a_moderator_and_the_refusal_stays
     assert!(after.unresolved[0].code.is_some());
     assert_eq!(mod_store.unresolved_count().await.unwrap(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_auditor_claims_open_audits_no_colleague_is_handed() {
+    let srv = server().await;
+    let mut claimed = Vec::new();
+    for name in ["Aude", "Bert"] {
+        let (dir, store, client) = station(&srv, name, Role::Auditor).await;
+        let session = trustdesk_store::Session {
+            server: srv.base.clone(),
+            user_id: name.into(),
+            user_name: name.into(),
+            role: "auditor".into(),
+            signed_in_at: Utc::now(),
+            last_sync_at: None,
+        };
+        store.set_session(&session).await.unwrap();
+        client.sync(&store).await.unwrap();
+        let ids = store.claimed_ids("audit", Utc::now()).await.unwrap();
+        for id in &ids {
+            let view = store.audit(id.parse().unwrap()).await.unwrap();
+            assert!(
+                view.case.items.iter().any(|i| i.status == ChecklistStatus::Open),
+                "only open work is claimed"
+            );
+        }
+        claimed.push((ids, dir));
+    }
+    assert!(!claimed[0].0.is_empty(), "the first auditor holds a claim");
+    assert!(claimed[0].0.is_disjoint(&claimed[1].0), "claimed work is not handed to a colleague");
+}

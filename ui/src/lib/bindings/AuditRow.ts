@@ -6,4 +6,8 @@ export type AuditRow = { id: string, shop_name: string, kind: AuditKind,
 /**
  * `open` (nothing checked), `in_progress`, `ready` (all checked), `confirmed`.
  */
-stage: string, due: string, countries: Array<string>, counts: ChecklistCounts, pending_changes: number, needs_attention: number, };
+stage: string, due: string, countries: Array<string>, counts: ChecklistCounts, pending_changes: number, needs_attention: number, 
+/**
+ * This workstation holds the server's claim on it.
+ */
+claimed: boolean, };

@@ -2,4 +2,8 @@
 import type { DisputeStage } from "./DisputeStage";
 import type { Money } from "./Money";
 
-export type DisputeRow = { id: string, shop_name: string, consumer_name: string, order_reference: string, stage: DisputeStage, next_deadline: string | null, overdue: boolean, claim: Money, pending_changes: number, needs_attention: number, };
+export type DisputeRow = { id: string, shop_name: string, consumer_name: string, order_reference: string, stage: DisputeStage, next_deadline: string | null, overdue: boolean, claim: Money, pending_changes: number, needs_attention: number, 
+/**
+ * This workstation holds the server's claim on it.
+ */
+claimed: boolean, };

@@ -8,7 +8,11 @@ import type { ReviewFlags } from "./ReviewFlags";
 import type { ReviewSource } from "./ReviewSource";
 import type { ReviewStatus } from "./ReviewStatus";
 
-export type ReviewRow = { id: string, shop_id: string, shop_name: string, shop_industries: Array<Industry>, shop_arm_enabled: boolean, stars: number, text: string, language: string, source: ReviewSource, submitted_at: string, experience_date: string, experience_check: ExperienceCheck, 
+export type ReviewRow = { id: string, 
+/**
+ * This workstation holds the server's claim on it: no colleague gets it.
+ */
+claimed: boolean, shop_id: string, shop_name: string, shop_industries: Array<Industry>, shop_arm_enabled: boolean, stars: number, text: string, language: string, source: ReviewSource, submitted_at: string, experience_date: string, experience_check: ExperienceCheck, 
 /**
  * The server's status.
  */
