@@ -34,6 +34,7 @@ fn main() {
             "apply_dispute_action",
             "dispute_message_template",
             "export_dispute_document",
+            "resolve_dispute_change",
         ]),
     ))
     .expect("tauri build script");

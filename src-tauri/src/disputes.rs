@@ -202,3 +202,22 @@ pub async fn export_dispute_document(
     let name = format!("dispute-{order}-{document}-{party_name}-{lang}.pdf");
     crate::audits::write_report(&s.store, &name, &bytes)
 }
+
+/// Resolves a change the server did not apply: keep mine (send it again on the
+/// server's current version) or accept theirs (drop it).
+#[tauri::command]
+pub async fn resolve_dispute_change(
+    state: State<'_, Opened>,
+    sync: State<'_, Arc<SyncState>>,
+    dispute_id: String,
+    mutation_id: String,
+    keep_mine: bool,
+) -> Result<DisputeDetail, IpcError> {
+    let s = opened(&state)?;
+    let m: trustdesk_domain::DecisionId =
+        mutation_id.parse().map_err(|_| IpcError::new("bad_request", "mutation_id is not a valid id"))?;
+    s.store.resolve_case(m, keep_mine, &s.user().await?, Utc::now()).await?;
+    sync.poke();
+    let claimed = s.store.claimed_ids("dispute", Utc::now()).await?;
+    Ok(detail(s.store.dispute(self::dispute_id(&dispute_id)?).await?, &claimed))
+}

@@ -85,7 +85,8 @@ pub fn run() {
             disputes::dispute_detail,
             disputes::apply_dispute_action,
             disputes::dispute_message_template,
-            disputes::export_dispute_document
+            disputes::export_dispute_document,
+            disputes::resolve_dispute_change
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Trustdesk application");

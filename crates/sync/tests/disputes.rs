@@ -123,5 +123,13 @@ async fn only_a_mediator_changes_a_dispute_and_a_settlement_needs_both_parties()
     mod_store.record_dispute_change(other.case.id, &msg, "Mo", now).await.unwrap();
     let pushed = moderator.push_cases(&mod_store).await.unwrap();
     assert_eq!(pushed.rejected, 1, "{pushed:?}");
-    assert_eq!(mod_store.dispute(other.case.id).await.unwrap().unresolved[0].delivery, "rejected");
+    let refused = mod_store.dispute(other.case.id).await.unwrap();
+    assert_eq!(refused.unresolved[0].delivery, "rejected");
+    assert_eq!(refused.case.messages.len(), other.case.messages.len() + 1, "the refused message still shows");
+    // Dropping it rebuilds the local copy from the server's: the message goes.
+    let m: trustdesk_domain::DecisionId = refused.unresolved[0].mutation_id.parse().unwrap();
+    assert_eq!(mod_store.resolve_case(m, false, "Mo", Utc::now()).await.unwrap(), None);
+    let after = mod_store.dispute(other.case.id).await.unwrap();
+    assert!(after.unresolved.is_empty());
+    assert_eq!(after.case, other.case);
 }

@@ -102,6 +102,8 @@ export const api = {
     call<DisputeDetail>('apply_dispute_action', { disputeId, action }),
   disputeMessageTemplate: (disputeId: string, template: MessageTemplateId, to: Recipient) =>
     call<string>('dispute_message_template', { disputeId, template, to }),
+  resolveDisputeChange: (disputeId: string, mutationId: string, keepMine: boolean) =>
+    call<DisputeDetail>('resolve_dispute_change', { disputeId, mutationId, keepMine }),
   exportDisputeDocument: (disputeId: string, document: 'decision' | 'case_file', party: Party) =>
     call<ExportedReport>('export_dispute_document', { disputeId, document, party }),
 };
