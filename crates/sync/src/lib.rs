@@ -241,9 +241,15 @@ impl Client {
                 ) {
                     (Some(note), true) => {
                         let view = store.get_review(e.decision.review_id).await?;
-                        workstation::statement_for(&view, &e.decision, Some(note))?
-                            .map(|s| serde_json::to_value(s).map_err(|e| SyncError::Protocol(e.to_string())))
-                            .transpose()?
+                        // A statement that cannot be built here (e.g. a note over the
+                        // limit) must not block the outbox: the server builds its own.
+                        match workstation::statement_for(&view, &e.decision, Some(note)) {
+                            Ok(s) => s.and_then(|s| serde_json::to_value(s).ok()),
+                            Err(err) => {
+                                tracing::warn!(code = err.code(), "statement left to the server: {err}");
+                                None
+                            }
+                        }
                     }
                     _ => None,
                 };
