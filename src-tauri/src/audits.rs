@@ -303,32 +303,18 @@ pub async fn add_audit_evidence_url(
     Ok(d)
 }
 
+/// File names travel percent-encoded: headers are ASCII.
+fn decode_header_value(raw: &str) -> String {
+    percent_encoding::percent_decode_str(raw).decode_utf8_lossy().into_owned()
+}
+
 fn header(request: &Request<'_>, name: &str) -> Result<String, IpcError> {
     let raw = request
         .headers()
         .get(name)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| IpcError::new("bad_request", format!("missing {name}")))?;
-    // File names travel percent-encoded: headers are ASCII.
-    Ok(percent_decode(raw))
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    Ok(decode_header_value(raw))
 }
 
 /// Attaches a file (from disk or pasted) as evidence: the raw bytes are the
@@ -503,8 +489,8 @@ pub(crate) fn write_report(
 mod tests {
     #[test]
     fn header_values_are_percent_decoded() {
-        assert_eq!(super::percent_decode("Stra%C3%9Fe%20shot.png"), "Straße shot.png");
-        assert_eq!(super::percent_decode("100%"), "100%");
-        assert_eq!(super::percent_decode("%zz"), "%zz");
+        assert_eq!(super::decode_header_value("Stra%C3%9Fe%20shot.png"), "Straße shot.png");
+        assert_eq!(super::decode_header_value("100%"), "100%");
+        assert_eq!(super::decode_header_value("%zz"), "%zz");
     }
 }

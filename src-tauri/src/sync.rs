@@ -283,8 +283,10 @@ pub async fn sign_in(
     token: String,
 ) -> Result<SyncStatus, IpcError> {
     let store = store(&opened)?;
-    let session = workstation::sign_in(store, &server, token.trim(), &sync.options, true).await?;
-    let client = workstation::connect(store, None, &sync.options).await?;
+    let token = token.trim();
+    let session = workstation::sign_in(store, &server, token, &sync.options, true).await?;
+    // The token just stored in the keyring is in hand: no need to read it back.
+    let client = Client::with_options(&session.server, token, &sync.options)?;
     *sync.client.write().await = Some(client);
     tracing::info!(server = %session.server, "signed in from the window");
     sync.status.lock().await.last_error = None;

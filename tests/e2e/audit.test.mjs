@@ -6,10 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { OwnCentral } from './central.mjs';
-import { explained, screenshot, startApp } from './harness.mjs';
+import { appWithOwnCentral } from './central.mjs';
+import { explained, screenshot } from './harness.mjs';
 
-const tmp = process.env.TRUSTDESK_E2E_TMP;
 const out = process.env.TRUSTDESK_E2E_OUT ?? '.';
 let central;
 let app;
@@ -18,19 +17,12 @@ let auditId;
 let shopName;
 
 before(async () => {
-  assert.ok(tmp, 'run through `cargo xtask test`');
-  central = new OwnCentral(
-    path.join(tmp, 'audit-central'),
+  ({ central, app } = await appWithOwnCentral(
+    'audit',
     ['--shops', '4', '--reviews', '20', '--audits', '8', '--disputes', '0', '--seed', '3'],
     'auditor',
     'Aud Itor',
-  );
-  await central.start();
-  process.env.TRUSTDESK_DATA_DIR = path.join(tmp, 'audit-workstation');
-  // Signs the app in at start (token into the keyring), as the demo does.
-  process.env.TRUSTDESK_SERVER = central.url;
-  process.env.TRUSTDESK_TOKEN = central.token;
-  app = await startApp();
+  ));
   browser = app.browser;
 });
 

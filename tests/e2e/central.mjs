@@ -2,7 +2,9 @@
 // port once started, so the test can stop it (offline) and start it again.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import readline from 'node:readline';
+import { startApp } from './harness.mjs';
 
 export class OwnCentral {
   constructor(dataDir, seedArgs, role, name) {
@@ -60,4 +62,20 @@ export class OwnCentral {
       since = page.next_cursor;
     }
   }
+}
+
+/**
+ * A seeded central service with one user of `role`, and the app on a fresh data
+ * directory signed in to it (as the demo signs in: through the keyring).
+ */
+export async function appWithOwnCentral(name, seedArgs, role, userName) {
+  const tmp = process.env.TRUSTDESK_E2E_TMP;
+  if (!tmp) throw new Error('TRUSTDESK_E2E_TMP is not set; run through `cargo xtask test`');
+  const central = new OwnCentral(path.join(tmp, `${name}-central`), seedArgs, role, userName);
+  await central.start();
+  process.env.TRUSTDESK_DATA_DIR = path.join(tmp, `${name}-workstation`);
+  process.env.TRUSTDESK_SERVER = central.url;
+  process.env.TRUSTDESK_TOKEN = central.token;
+  const app = await startApp();
+  return { central, app };
 }

@@ -6,10 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { OwnCentral } from './central.mjs';
-import { explained, screenshot, startApp } from './harness.mjs';
+import { appWithOwnCentral } from './central.mjs';
+import { explained, screenshot } from './harness.mjs';
 
-const tmp = process.env.TRUSTDESK_E2E_TMP;
 const out = process.env.TRUSTDESK_E2E_OUT ?? '.';
 let central;
 let app;
@@ -17,18 +16,12 @@ let browser;
 let caseId;
 
 before(async () => {
-  assert.ok(tmp, 'run through `cargo xtask test`');
-  central = new OwnCentral(
-    path.join(tmp, 'dispute-central'),
+  ({ central, app } = await appWithOwnCentral(
+    'dispute',
     ['--shops', '4', '--reviews', '10', '--audits', '0', '--disputes', '12', '--seed', '5'],
     'mediator',
     'Mia Mediator',
-  );
-  await central.start();
-  process.env.TRUSTDESK_DATA_DIR = path.join(tmp, 'dispute-workstation');
-  process.env.TRUSTDESK_SERVER = central.url;
-  process.env.TRUSTDESK_TOKEN = central.token;
-  app = await startApp();
+  ));
   browser = app.browser;
 });
 

@@ -108,6 +108,50 @@ pub struct PushReport {
     pub rejected: u32,
 }
 
+/// How the outbox settles one answered mutation (a duplicate settles as the
+/// answer it repeats).
+enum Settled {
+    Applied(i64),
+    /// The server's current copy, as JSON, to keep next to the local change.
+    Conflict(String),
+    Rejected {
+        code: String,
+        message: String,
+    },
+}
+
+impl PushReport {
+    /// Counts one answer and says how to settle it.
+    fn count(&mut self, outcome: MutationOutcome) -> Result<Settled, SyncError> {
+        let outcome = match outcome {
+            MutationOutcome::Duplicate { original } => {
+                self.duplicates += 1;
+                *original
+            }
+            other => other,
+        };
+        Ok(match outcome {
+            MutationOutcome::Applied { new_version } => {
+                self.applied += 1;
+                Settled::Applied(new_version)
+            }
+            MutationOutcome::Conflict { current, .. } => {
+                self.conflicts += 1;
+                Settled::Conflict(
+                    serde_json::to_string(&current).map_err(|e| SyncError::Protocol(e.to_string()))?,
+                )
+            }
+            MutationOutcome::Rejected { code, message } => {
+                self.rejected += 1;
+                Settled::Rejected { code, message }
+            }
+            MutationOutcome::Duplicate { .. } => {
+                return Err(SyncError::Protocol("a duplicate of a duplicate".into()));
+            }
+        })
+    }
+}
+
 /// How to reach the server beyond its address.
 #[derive(Debug, Clone, Default)]
 pub struct ClientOptions {
@@ -265,52 +309,22 @@ impl Client {
                     },
                 });
             }
-            let batch = MutationBatch { mutations };
-            let resp = self
-                .http
-                .post(format!("{}/v1/mutations", self.base))
-                .bearer_auth(&self.token)
-                .json(&batch)
-                .send()
-                .await
-                .map_err(transport)?;
-            let answer: MutationResponse = Self::check(resp).await?.json().await.map_err(transport)?;
-            if answer.results.len() != batch.mutations.len() {
-                return Err(SyncError::Protocol("the server answered a different number of results".into()));
-            }
+            let answer = self.post_mutations(&MutationBatch { mutations }).await?;
             let now = Utc::now();
             // Applied ones are settled together, one durable commit per run of
             // them (one fsync each was most of a large push's time); the journal
             // keeps the server's order.
             let mut applied = Vec::with_capacity(answer.results.len());
             for result in answer.results {
-                let outcome = match result.outcome {
-                    MutationOutcome::Duplicate { original } => {
-                        report.duplicates += 1;
-                        *original
-                    }
-                    other => other,
-                };
-                if !matches!(outcome, MutationOutcome::Applied { .. }) && !applied.is_empty() {
+                let settled = report.count(result.outcome)?;
+                if !matches!(settled, Settled::Applied(_)) && !applied.is_empty() {
                     store.acknowledge_all(&std::mem::take(&mut applied), now).await?;
                 }
-                match outcome {
-                    MutationOutcome::Applied { new_version } => {
-                        report.applied += 1;
-                        applied.push((result.id, Some(new_version)));
-                    }
-                    MutationOutcome::Conflict { current, .. } => {
-                        report.conflicts += 1;
-                        let copy = serde_json::to_string(&current)
-                            .map_err(|e| SyncError::Protocol(e.to_string()))?;
-                        store.mark_conflict(result.id, &copy, now).await?;
-                    }
-                    MutationOutcome::Rejected { code, message } => {
-                        report.rejected += 1;
-                        store.mark_rejected(result.id, &code, &message, now).await?;
-                    }
-                    MutationOutcome::Duplicate { .. } => {
-                        return Err(SyncError::Protocol("a duplicate of a duplicate".into()));
+                match settled {
+                    Settled::Applied(v) => applied.push((result.id, Some(v))),
+                    Settled::Conflict(copy) => store.mark_conflict(result.id, &copy, now).await?,
+                    Settled::Rejected { code, message } => {
+                        store.mark_rejected(result.id, &code, &message, now).await?
                     }
                 }
             }
@@ -361,30 +375,11 @@ impl Client {
             let answer = self.post_mutations(&batch).await?;
             let now = Utc::now();
             for result in answer.results {
-                let outcome = match result.outcome {
-                    MutationOutcome::Duplicate { original } => {
-                        report.duplicates += 1;
-                        *original
-                    }
-                    other => other,
-                };
-                match outcome {
-                    MutationOutcome::Applied { new_version } => {
-                        report.applied += 1;
-                        store.acknowledge_case(result.id, Some(new_version), now).await?;
-                    }
-                    MutationOutcome::Conflict { current, .. } => {
-                        report.conflicts += 1;
-                        let copy = serde_json::to_string(&current)
-                            .map_err(|e| SyncError::Protocol(e.to_string()))?;
-                        store.mark_case_conflict(result.id, &copy, now).await?;
-                    }
-                    MutationOutcome::Rejected { code, message } => {
-                        report.rejected += 1;
-                        store.mark_case_rejected(result.id, &code, &message, now).await?;
-                    }
-                    MutationOutcome::Duplicate { .. } => {
-                        return Err(SyncError::Protocol("a duplicate of a duplicate".into()));
+                match report.count(result.outcome)? {
+                    Settled::Applied(v) => store.acknowledge_case(result.id, Some(v), now).await?,
+                    Settled::Conflict(copy) => store.mark_case_conflict(result.id, &copy, now).await?,
+                    Settled::Rejected { code, message } => {
+                        store.mark_case_rejected(result.id, &code, &message, now).await?
                     }
                 }
             }
