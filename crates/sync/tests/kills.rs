@@ -227,8 +227,8 @@ async fn the_cli_killed_during_sync_at_random_moments_loses_and_repeats_nothing(
     );
     let during = |what: &str| landed.iter().filter(|(k, _)| k.contains(what)).map(|(_, n)| n).sum::<u32>();
     // Kill timing depends on the machine's load: require some in each phase, not a share.
-    assert!(during("push") >= 2, "seed {seed}: too few kills during a push: {landed:?}");
-    assert!(during("pull") >= 2, "seed {seed}: too few kills during a pull: {landed:?}");
+    assert!(during("push") >= 1, "seed {seed}: too few kills during a push: {landed:?}");
+    assert!(during("pull") >= 1, "seed {seed}: too few kills during a pull: {landed:?}");
 
     // The server holds exactly the decisions made, each applied once.
     let kim = "SELECT id FROM users WHERE name = 'Kim'";
