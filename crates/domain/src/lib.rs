@@ -11,6 +11,7 @@ pub mod checklist;
 pub mod decision;
 pub mod dispute;
 pub mod dispute_templates;
+pub mod fairness;
 pub mod ids;
 pub mod lifecycle;
 pub mod rating;

@@ -127,6 +127,16 @@ impl RejectionReason {
         ArmCategory::ALL.into_iter().find(|c| RejectionReason::from(*c) == self)
     }
 
+    /// Wire code, identical to the serde name ("spam_duplicate").
+    pub fn code(self) -> &'static str {
+        match self {
+            RejectionReason::ExperienceTooOld => "experience_too_old",
+            RejectionReason::NotRealExperience => "not_real_experience",
+            RejectionReason::SpamDuplicate => "spam_duplicate",
+            other => other.arm_category().map_or("", ArmCategory::code),
+        }
+    }
+
     /// Whether a moderator may pick this reason on a pending review. Refusing a
     /// review as "not a real experience" is only possible after evidence was asked.
     pub fn allowed_on_pending(self) -> bool {
