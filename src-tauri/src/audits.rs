@@ -17,7 +17,7 @@ use trustdesk_store::{AuditChangeError, AuditView};
 use trustdesk_sync::evidence::{sniff, EvidenceCache};
 use ts_rs::TS;
 
-use crate::state::{AppState, Opened};
+use crate::state::{opened, AppState, Opened};
 use crate::sync::SyncState;
 use crate::IpcError;
 use std::sync::Arc;
@@ -98,10 +98,6 @@ pub struct ExportedReport {
     pub path: String,
     #[ts(type = "number")]
     pub bytes: u64,
-}
-
-fn opened<'a>(state: &'a State<'_, Opened>) -> Result<&'a AppState, IpcError> {
-    state.inner().as_ref().map_err(Clone::clone)
 }
 
 fn audit_id(s: &str) -> Result<AuditId, IpcError> {

@@ -16,7 +16,7 @@ use trustdesk_store::DisputeView;
 use ts_rs::TS;
 
 use crate::audits::{CaseIssue, ExportedReport};
-use crate::state::{AppState, Opened};
+use crate::state::{opened, Opened};
 use crate::sync::SyncState;
 use crate::IpcError;
 
@@ -56,10 +56,6 @@ pub enum DisputeAction {
     RecordAcceptance { proposal_id: String, party: Party, accepts: bool },
     ReferToArbitration,
     Decide { outcome: DisputeOutcome, remedy: Option<Remedy>, reasoning: String, fee: FeeTerms },
-}
-
-fn opened<'a>(state: &'a State<'_, Opened>) -> Result<&'a AppState, IpcError> {
-    state.inner().as_ref().map_err(Clone::clone)
 }
 
 fn dispute_id(s: &str) -> Result<DisputeId, IpcError> {

@@ -252,6 +252,7 @@ mod bindings {
         crate::disputes::DisputeDetail::export_all_to(dir).unwrap();
         crate::disputes::DisputeAction::export_all_to(dir).unwrap();
         trustdesk_domain::dispute_templates::MessageTemplateId::export_all_to(dir).unwrap();
+        crate::dashboard::Dashboard::export_all_to(dir).unwrap();
         IpcError::export_all_to(dir).unwrap();
     }
 

@@ -3,6 +3,7 @@
 //! One module per domain; transport types live in `dto`.
 
 mod audits;
+mod dashboard;
 mod disputes;
 mod dto;
 mod error;
@@ -86,7 +87,8 @@ pub fn run() {
             disputes::apply_dispute_action,
             disputes::dispute_message_template,
             disputes::export_dispute_document,
-            disputes::resolve_dispute_change
+            disputes::resolve_dispute_change,
+            dashboard::dashboard
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Trustdesk application");

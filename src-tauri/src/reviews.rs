@@ -11,14 +11,10 @@ use crate::dto::{
     BulkDecideRequest, BulkDecideResult, BulkFailure, DecideRequest, ReviewContext, ReviewListQuery,
     ReviewPage, ReviewRow, ShopOption, StateCount, StoreInfo,
 };
-use crate::state::{AppState, Opened};
+use crate::state::{opened, Opened};
 use crate::sync::SyncState;
 use crate::IpcError;
 use std::sync::Arc;
-
-fn opened<'a>(state: &'a State<'_, Opened>) -> Result<&'a AppState, IpcError> {
-    state.inner().as_ref().map_err(Clone::clone)
-}
 
 fn parse<T: std::str::FromStr>(what: &str, s: &str) -> Result<T, IpcError> {
     s.parse().map_err(|_| IpcError::new("bad_request", format!("{what} is not a valid id")))

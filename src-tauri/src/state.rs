@@ -27,3 +27,8 @@ impl AppState {
 
 /// What commands receive: the store, or the reason it could not be opened.
 pub type Opened = Result<AppState, IpcError>;
+
+/// The opened store, or the error that kept it from opening.
+pub fn opened<'a>(state: &'a tauri::State<'_, Opened>) -> Result<&'a AppState, IpcError> {
+    state.inner().as_ref().map_err(Clone::clone)
+}

@@ -56,6 +56,8 @@ pub struct ErrorBody {
 }
 
 /// Error and rejection codes that clients branch on.
+pub mod fairness;
+
 pub mod codes {
     /// Missing, malformed or unknown bearer token (401).
     pub const UNAUTHORIZED: &str = "unauthorized";

@@ -9,6 +9,7 @@
 //! its journal entry are committed together (WAL, `synchronous = FULL`).
 
 mod cases;
+pub mod dashboard;
 pub mod demo;
 mod error;
 mod query;

@@ -26,6 +26,8 @@ use trustdesk_store::{ServerChanges, Store, StoreError};
 
 /// The store's feed name for the central change feed.
 pub const FEED: &str = "central";
+/// The figures-cache entry holding the last `GET /v1/fairness` answer.
+pub const FAIRNESS_CACHE: &str = "fairness";
 /// Items asked for per feed page.
 pub const PAGE_SIZE: u32 = 1000;
 /// Decisions sent per request.
@@ -491,6 +493,40 @@ impl Client {
         Ok(n)
     }
 
+    /// Blind second-opinion samples handed to this moderator, stored like any
+    /// pending review (their ids are the samples'). Nothing marks them locally
+    /// either: the moderator decides them as they would any review.
+    pub async fn fetch_samples(&self, store: &Store) -> Result<usize, SyncError> {
+        let resp = self
+            .http
+            .get(format!("{}/v1/samples", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(transport)?;
+        let page: trustdesk_api::fairness::SamplesPage =
+            Self::check(resp).await?.json().await.map_err(transport)?;
+        store.upsert_reviews(&page.reviews).await?;
+        Ok(page.reviews.len())
+    }
+
+    /// The team's fairness figures, kept for the dashboard (shown offline with
+    /// their age). Kept as the server's JSON: the dashboard parses it.
+    pub async fn fetch_fairness(&self, store: &Store) -> Result<(), SyncError> {
+        let resp = self
+            .http
+            .get(format!("{}/v1/fairness", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(transport)?;
+        let report: trustdesk_api::fairness::FairnessReport =
+            Self::check(resp).await?.json().await.map_err(transport)?;
+        let body = serde_json::to_string(&report).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        store.put_cached_figures(FAIRNESS_CACHE, &body, Utc::now()).await?;
+        Ok(())
+    }
+
     /// Push, then pull: the server's new versions replace the local overlay.
     pub async fn sync(&self, store: &Store) -> Result<(PushReport, PullReport), SyncError> {
         let mut pushed = self.push(store).await?;
@@ -511,6 +547,12 @@ impl Client {
         };
         if let Some(kind) = kind {
             self.refresh_claim(store, kind).await?;
+        }
+        if role.as_deref() == Some("moderator") {
+            self.fetch_samples(store).await?;
+        }
+        if matches!(role.as_deref(), Some("moderator" | "admin" | "auditor")) {
+            self.fetch_fairness(store).await?;
         }
         Ok((pushed, pulled))
     }
