@@ -12,6 +12,7 @@ pub mod db;
 pub mod entities;
 pub mod error;
 pub mod evidence;
+pub mod fairness;
 pub mod feed;
 pub mod import;
 pub mod ingest;
@@ -36,11 +37,18 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Largest evidence file.
     pub max_file_bytes: usize,
+    /// Second-opinion sampling and the bias guard.
+    pub fairness: fairness::FairnessConfig,
 }
 
 impl Config {
     pub fn new(data_dir: PathBuf) -> Config {
-        Config { data_dir, max_body_bytes: 8 << 20, max_file_bytes: 10 << 20 }
+        Config {
+            data_dir,
+            max_body_bytes: 8 << 20,
+            max_file_bytes: 10 << 20,
+            fairness: fairness::FairnessConfig::default(),
+        }
     }
 }
 

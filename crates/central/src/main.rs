@@ -48,6 +48,8 @@ enum Command {
         /// Address to listen on; port 0 picks a free one.
         #[arg(long, default_value = "127.0.0.1:8480")]
         listen: String,
+        #[command(flatten)]
+        fairness: FairnessArgs,
     },
     /// Manage users.
     User {
@@ -95,6 +97,30 @@ enum Command {
     },
 }
 
+/// Second-opinion sampling and the bias guard.
+#[derive(Args, Clone)]
+struct FairnessArgs {
+    /// Share of each moderator's publish/reject decisions sent blind to a second moderator.
+    #[arg(long, env = "TRUSTDESK_SECOND_OPINION_SHARE", default_value_t = 0.03, value_parser = share)]
+    second_opinion_share: f64,
+    /// The bias guard warns below this one-sided p-value.
+    #[arg(long, default_value_t = 0.01, value_parser = share)]
+    bias_alpha: f64,
+    /// Decided reviews needed in each star group (1-2 and 4-5) before the guard judges.
+    #[arg(long, default_value_t = 50)]
+    bias_min_group: u32,
+    /// The guard's sliding window in days.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    bias_window_days: u32,
+}
+
+fn share(s: &str) -> Result<f64, String> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|v| (0.0..=1.0).contains(v))
+        .ok_or_else(|| format!("{s:?} is not a number from 0 to 1"))
+}
+
 fn date(s: &str) -> Result<NaiveDate, String> {
     statements::parse_date("the date", s)
 }
@@ -127,7 +153,7 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     match Cli::parse().command {
-        Command::Serve { storage, listen } => {
+        Command::Serve { storage, listen, fairness } => {
             let db = storage.open().await?;
             let (listener, addr) =
                 trustdesk_central::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
@@ -136,7 +162,15 @@ async fn main() -> anyhow::Result<()> {
             out.flush()?;
             drop(out);
             tracing::info!(database = db.backend.name(), "serving");
-            let config = Config::new(absolute(&storage.data_dir));
+            let mut config = Config::new(absolute(&storage.data_dir));
+            config.fairness = trustdesk_central::fairness::FairnessConfig {
+                sample_share: fairness.second_opinion_share,
+                bias: trustdesk_domain::fairness::BiasConfig {
+                    alpha: fairness.bias_alpha,
+                    min_per_group: fairness.bias_min_group,
+                },
+                window_days: fairness.bias_window_days,
+            };
             tokio::select! {
                 r = trustdesk_central::serve(listener, db, config) => r?,
                 _ = tokio::signal::ctrl_c() => tracing::info!("stopping"),

@@ -20,14 +20,17 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
+use trustdesk_api::Role;
 use trustdesk_api::{
     codes, Entity, EntityKind, Mutation, MutationOp, MutationOutcome, MutationResult, WorkKind,
 };
 use trustdesk_domain::audit::{AuditChange, AuditError};
 use trustdesk_domain::dispute::{default_arbitration_fee, DisputeError, DisputeMessage};
+use trustdesk_domain::fairness::{outcome_label, sampled};
 use trustdesk_domain::statement::owes_statement;
 use trustdesk_domain::{
-    DecisionError, DecisionInput, DisputeStage, MessageId, ReviewDecision, ReviewStatus, Shop,
+    DecisionError, DecisionId, DecisionInput, DisputeStage, MessageId, ReviewAction, ReviewDecision,
+    ReviewId, ReviewStatus, Shop,
 };
 
 use crate::auth::User;
@@ -54,12 +57,13 @@ pub async fn apply_batch(
     db: &Db,
     user: &User,
     scanner: &dyn Scanner,
+    sample_share: f64,
     batch: &[Mutation],
 ) -> Result<Vec<MutationResult>, ApiError> {
     let mut tries = 0;
     loop {
         tries += 1;
-        match try_batch(db, user, scanner, batch).await {
+        match try_batch(db, user, scanner, sample_share, batch).await {
             Err(sqlx::Error::Database(e))
                 if tries < DEADLOCK_TRIES && matches!(e.code().as_deref(), Some("40P01" | "40001")) =>
             {
@@ -97,18 +101,40 @@ struct Written {
     entity_id: String,
     mutation_id: String,
     trail: String,
+    /// A decision drawn for a blind second opinion.
+    sample: Option<NewSample>,
+    /// A second opinion given on a sample: (sample id, decision label).
+    second_opinion: Option<(String, String)>,
 }
 
-/// What statements are built from besides the review itself.
+/// A second-opinion sample to create: the blind copy another moderator decides.
+struct NewSample {
+    id: String,
+    review: trustdesk_domain::Review,
+    first_decision: String,
+    first_outcome: String,
+}
+
+/// An open sample a mutation in the batch names (its id is the sample's).
+struct Sample {
+    assigned_to: Option<String>,
+    decided: bool,
+    review: trustdesk_domain::Review,
+}
+
+/// What a batch decides with besides the entities: shops and the scanner for
+/// statements, the share of decisions drawn for a second opinion.
 struct StatementContext<'a> {
     shops: HashMap<String, Shop>,
     scanner: &'a dyn Scanner,
+    sample_share: f64,
 }
 
 async fn try_batch(
     db: &Db,
     user: &User,
     scanner: &dyn Scanner,
+    sample_share: f64,
     batch: &[Mutation],
 ) -> Result<Vec<MutationResult>, sqlx::Error> {
     let now = db::now();
@@ -150,7 +176,8 @@ async fn try_batch(
         })
         .collect();
     let mut states = load_many(&mut tx, db.backend, &targets).await?;
-    let ctx = StatementContext { shops: load_shops(&mut tx, &states, batch).await?, scanner };
+    let mut samples = load_samples(&mut tx, &states, &targets).await?;
+    let ctx = StatementContext { shops: load_shops(&mut tx, &states, batch).await?, scanner, sample_share };
     let mut outcomes: HashMap<String, MutationOutcome> = HashMap::new();
     let mut written: Vec<Written> = Vec::new();
     let mut results = Vec::with_capacity(batch.len());
@@ -162,7 +189,7 @@ async fn try_batch(
         } else if !fresh.contains(&id) {
             earlier_outcome(&mut tx, user, &id).await?
         } else {
-            let (outcome, w) = decide(&mut states, &ctx, user, m, now);
+            let (outcome, w) = decide(&mut states, &mut samples, &ctx, user, m, now);
             written.extend(w);
             outcomes.insert(id, outcome.clone());
             outcome
@@ -190,6 +217,7 @@ async fn try_batch(
         }
         q.execute(&mut *tx).await?;
     }
+    write_samples(&mut tx, &written, user, &at).await?;
     let prepared: Vec<&Prepared> = written.iter().filter_map(|w| w.statement.as_ref()).collect();
     for chunk in prepared.chunks(ROWS_PER_STATEMENT) {
         let sql = values_sql(
@@ -433,8 +461,155 @@ async fn load_shops(
     Ok(shops)
 }
 
+/// Open samples among the review targets that are not reviews.
+async fn load_samples(
+    conn: &mut AnyConnection,
+    states: &States,
+    targets: &[(EntityKind, String)],
+) -> Result<HashMap<String, Sample>, sqlx::Error> {
+    let mut ids: Vec<&str> = targets
+        .iter()
+        .filter(|(k, id)| *k == EntityKind::Review && !states.contains_key(&(*k, id.clone())))
+        .map(|(_, id)| id.as_str())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(ENTITY_ROWS) {
+        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 1)).collect();
+        let sql = format!(
+            "SELECT id, assigned_to, second_outcome, doc FROM second_opinions WHERE id IN ({})",
+            list.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            let doc: String = row.try_get(3)?;
+            let review = serde_json::from_str(&doc).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            let second: Option<String> = row.try_get(2)?;
+            out.insert(
+                row.try_get(0)?,
+                Sample { assigned_to: row.try_get(1)?, decided: second.is_some(), review },
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// New samples and given second opinions; few per batch (a 3 % draw), so one
+/// statement each.
+async fn write_samples(
+    conn: &mut AnyConnection,
+    written: &[Written],
+    user: &User,
+    at: &str,
+) -> Result<(), sqlx::Error> {
+    for w in written {
+        if let Some(s) = &w.sample {
+            sqlx::query(
+                "INSERT INTO second_opinions (id, review_id, language, stars, first_decision, first_by,
+                    first_outcome, created_at, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(&s.id)
+            .bind(&w.entity_id)
+            .bind(s.review.language.to_string())
+            .bind(i64::from(s.review.stars.get()))
+            .bind(&s.first_decision)
+            .bind(&user.id)
+            .bind(&s.first_outcome)
+            .bind(at)
+            .bind(serde_json::to_string(&s.review).expect("reviews serialise"))
+            .execute(&mut *conn)
+            .await?;
+        }
+        if let Some((id, outcome)) = &w.second_opinion {
+            sqlx::query(
+                "UPDATE second_opinions SET second_by = $1, second_outcome = $2, second_at = $3,
+                    second_mutation = $4 WHERE id = $5 AND second_outcome IS NULL",
+            )
+            .bind(&user.id)
+            .bind(outcome)
+            .bind(at)
+            .bind(&w.mutation_id)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A decision on a sample: recorded as the second opinion; the review is untouched.
+fn decide_sample(
+    sample: &mut Sample,
+    user: &User,
+    m: &Mutation,
+    now: DateTime<Utc>,
+) -> (MutationOutcome, Option<Written>) {
+    let done = |o: MutationOutcome| (o, None);
+    let sample_id = sample.review.id.to_string();
+    // Anyone but its assignee is told it does not exist: a sample stays blind.
+    if sample.assigned_to.as_deref() != Some(user.id.as_str()) {
+        return done(rejected(codes::NOT_FOUND, format!("no review with id {sample_id}")));
+    }
+    if sample.decided {
+        return done(rejected(codes::ILLEGAL_TRANSITION, "this review was decided already"));
+    }
+    if m.base_version != sample.review.version {
+        return done(MutationOutcome::Conflict {
+            current_version: sample.review.version,
+            current: Some(Box::new(Entity::Review(sample.review.clone()))),
+        });
+    }
+    let MutationOp::ReviewDecision { action, grounds, message, .. } = &m.op else {
+        return done(rejected(codes::INVALID, "operation does not apply to a review"));
+    };
+    let decision = ReviewDecision::make(
+        DecisionInput {
+            review_id: sample.review.id,
+            current: sample.review.status,
+            base_version: m.base_version,
+            stars: sample.review.stars,
+            action: *action,
+            grounds: grounds.clone(),
+            decided_by: user.id.clone(),
+            message: message.clone(),
+        },
+        now,
+    );
+    let label = match decision {
+        Ok(d) => outcome_label(&d.action),
+        Err(DecisionError::Transition(t)) => return done(rejected(codes::ILLEGAL_TRANSITION, t.to_string())),
+        Err(other) => return done(rejected(codes::INVALID, other.to_string())),
+    };
+    let Some(label) = label else {
+        return done(rejected(
+            codes::ILLEGAL_TRANSITION,
+            "only publish, reject or request evidence apply here",
+        ));
+    };
+    sample.decided = true;
+    let new_version = sample.review.version + 1;
+    let written = Written {
+        decision: None,
+        statement: None,
+        action: "review.second_opinion".into(),
+        kind: EntityKind::Review,
+        entity_id: sample_id.clone(),
+        mutation_id: m.id.to_string(),
+        trail: serde_json::json!({ "sample": sample_id, "outcome": label, "new_version": new_version })
+            .to_string(),
+        sample: None,
+        second_opinion: Some((sample_id, label)),
+    };
+    (MutationOutcome::Applied { new_version }, Some(written))
+}
+
 fn decide(
     states: &mut States,
+    samples: &mut HashMap<String, Sample>,
     ctx: &StatementContext<'_>,
     user: &User,
     m: &Mutation,
@@ -453,6 +628,9 @@ fn decide(
         return done(rejected(codes::INVALID, "the mutation id must be a UUIDv7"));
     }
     let Some(state) = states.get_mut(&(kind, entity_id.clone())) else {
+        if let Some(sample) = samples.get_mut(&entity_id).filter(|_| kind == EntityKind::Review) {
+            return decide_sample(sample, user, m, now);
+        }
         return done(rejected(codes::NOT_FOUND, format!("no {} with id {entity_id}", kind.as_str())));
     };
     let stored = &mut state.stored;
@@ -472,6 +650,10 @@ fn decide(
         Ok(t) => t,
         Err(outcome) => return done(outcome),
     };
+    let sample = match (&detail.decision, &next) {
+        (Some(d), Entity::Review(review)) => draw_sample(d, review, user, ctx.sample_share),
+        _ => None,
+    };
     stored.entity = next;
     stored.version = new_version;
     state.changed = true;
@@ -483,8 +665,36 @@ fn decide(
         entity_id,
         mutation_id: m.id.to_string(),
         trail: detail.trail.to_string(),
+        sample,
+        second_opinion: None,
     };
     (MutationOutcome::Applied { new_version }, Some(written))
+}
+
+/// Draws a moderator's publish or reject for a second opinion, at the
+/// configured share, with the server's randomness (never the client's ids).
+fn draw_sample(
+    d: &ReviewDecision,
+    review: &trustdesk_domain::Review,
+    user: &User,
+    share: f64,
+) -> Option<NewSample> {
+    let first = matches!(d.action, ReviewAction::Publish | ReviewAction::Reject { .. });
+    if user.role != Role::Moderator || !first || !sampled(uuid::Uuid::new_v4().as_u64_pair().1, share) {
+        return None;
+    }
+    let id = DecisionId::new();
+    // The blind copy: pending, first version, nothing of the first decision.
+    let mut blind = review.clone();
+    blind.id = ReviewId(id.0);
+    blind.status = ReviewStatus::Pending;
+    blind.version = 1;
+    Some(NewSample {
+        id: id.to_string(),
+        review: blind,
+        first_decision: d.id.to_string(),
+        first_outcome: outcome_label(&d.action)?,
+    })
 }
 
 #[derive(Default)]

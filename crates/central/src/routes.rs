@@ -22,7 +22,8 @@ use utoipa::OpenApi;
 use crate::auth::User;
 use crate::body::{read_limited, JsonBody};
 use crate::error::ApiError;
-use crate::{claims, complaints, db, evidence, feed, mutations, reviews, statements, AppState};
+use crate::{claims, complaints, db, evidence, fairness, feed, mutations, reviews, statements, AppState};
+use trustdesk_api::fairness::{CalibrationItem, FairnessReport, SamplesPage, SettleCalibration};
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -43,6 +44,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/statements/export", get(export_statements))
         .route("/v1/complaints", post(open_complaint))
         .route("/v1/complaints/{id}/decide", post(decide_complaint))
+        .route("/v1/samples", get(get_samples))
+        .route("/v1/fairness", get(get_fairness))
+        .route("/v1/calibration", get(get_calibration))
+        .route("/v1/calibration/{id}", post(settle_calibration))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // Limits are enforced (and oversized bodies drained) by body::read_limited.
@@ -112,7 +117,14 @@ async fn post_mutations(
     if batch.mutations.len() > MAX_MUTATIONS_PER_BATCH {
         return Err(ApiError::bad_request(format!("at most {MAX_MUTATIONS_PER_BATCH} mutations per batch")));
     }
-    let results = mutations::apply_batch(&state.db, &user, state.scanner.as_ref(), &batch.mutations).await?;
+    let results = mutations::apply_batch(
+        &state.db,
+        &user,
+        state.scanner.as_ref(),
+        state.config.fairness.sample_share,
+        &batch.mutations,
+    )
+    .await?;
     Ok(Json(MutationResponse { results }))
 }
 
@@ -338,12 +350,56 @@ async fn decide_complaint(
     complaints::decide(&state.db, &user, &id, req).await.map(Json)
 }
 
+#[utoipa::path(get, path = "/v1/samples", security(("bearer" = [])),
+    description = "Moderators: decided reviews drawn for a blind second opinion, handed to this moderator \
+        (never the first decider). Each looks like a pending review under the sample's own id; decide it \
+        with `POST /v1/mutations` as any review. The second decision never changes the review.",
+    responses((status = 200, body = SamplesPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn get_samples(State(state): State<AppState>, user: User) -> Result<Json<SamplesPage>, ApiError> {
+    fairness::samples(&state.db, &user).await.map(Json)
+}
+
+#[utoipa::path(get, path = "/v1/fairness", security(("bearer" = [])),
+    description = "Agreement of second opinions (kappa with a 95 % interval), the bias guard over the sliding \
+        window, shops whose negative reviews are removed unusually often, and team members' recent work. \
+        Moderators see the team and their own rows; admins everything; auditors the flagged shops.",
+    responses((status = 200, body = FairnessReport), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn get_fairness(State(state): State<AppState>, user: User) -> Result<Json<FairnessReport>, ApiError> {
+    fairness::report(&state.db, &user, &state.config.fairness).await.map(Json)
+}
+
+#[utoipa::path(get, path = "/v1/calibration", security(("bearer" = [])),
+    description = "Admins: second opinions that disagreed with the first decision, open ones first.",
+    responses((status = 200, body = Vec<CalibrationItem>), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+async fn get_calibration(
+    State(state): State<AppState>,
+    user: User,
+) -> Result<Json<Vec<CalibrationItem>>, ApiError> {
+    fairness::calibration(&state.db, &user).await.map(Json)
+}
+
+#[utoipa::path(post, path = "/v1/calibration/{id}", security(("bearer" = [])), request_body = SettleCalibration,
+    params(("id" = String, Path, format = Uuid)),
+    description = "Admins: records the settled answer of a disagreement next to both decisions.",
+    responses((status = 200, body = CalibrationItem), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn settle_calibration(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<SettleCalibration>,
+) -> Result<Json<CalibrationItem>, ApiError> {
+    fairness::settle(&state.db, &user, &id, req).await.map(Json)
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Trustdesk central service", description = "Change feed, claims, idempotent decisions, evidence and rule packs."),
     paths(health, me, changes, post_mutations, post_claim, extend_claim, release_claim, upload_evidence,
         download_evidence, current_rule_pack, publish_rule_pack, ingest_reviews, delete_review,
-        export_statements, open_complaint, decide_complaint),
+        export_statements, open_complaint, decide_complaint, get_samples, get_fairness, get_calibration,
+        settle_calibration),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
