@@ -121,5 +121,44 @@ fn queue_pages(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, record_decision, bulk_load, queue_pages);
+/// The dashboard's local figures over 100,000 decided reviews (all decided on
+/// this workstation), with ARM hits on a tenth of them. Target: 200 ms.
+fn dashboard(c: &mut Criterion) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (shops, reviews) = pending_data(110_000);
+    let dir = tempfile::tempdir().unwrap();
+    let store = rt.block_on(seeded(dir.path(), &shops, &reviews));
+    let decisions: Vec<NewDecision> = reviews.iter().take(100_000).map(publish).collect();
+    for chunk in decisions.chunks(10_000) {
+        rt.block_on(store.record_decisions(chunk.to_vec(), Utc::now())).unwrap();
+    }
+    let hits: Vec<(trustdesk_domain::ReviewId, Vec<trustdesk_domain::arm::ArmHit>)> = reviews
+        .iter()
+        .step_by(10)
+        .map(|r| {
+            let hit = trustdesk_domain::arm::ArmHit {
+                category: trustdesk_domain::ArmCategory::Insult,
+                rule: "bench".into(),
+                start: 0,
+                end: 4,
+                start_utf16: 0,
+                end_utf16: 4,
+                text: "word".into(),
+                explanation: "bench".into(),
+            };
+            (r.id, vec![hit])
+        })
+        .collect();
+    rt.block_on(store.put_hits(&hits, "bench")).unwrap();
+    let figures = rt.block_on(store.local_figures(Utc::now())).unwrap();
+    assert_eq!(figures.decided_total, 100_000);
+    let mut g = c.benchmark_group("dashboard");
+    g.sample_size(20).measurement_time(Duration::from_secs(10));
+    g.bench_function("local_figures_100k_decided", |b| {
+        b.iter(|| rt.block_on(store.local_figures(Utc::now())).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, record_decision, bulk_load, queue_pages, dashboard);
 criterion_main!(benches);
