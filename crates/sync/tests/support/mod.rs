@@ -19,6 +19,8 @@ pub struct Server {
     /// checks); the serving instance opens its own, as a separate process would.
     pub db: Db,
     dir: tempfile::TempDir,
+    /// Share of decisions the instance draws for a second opinion.
+    sample_share: f64,
     /// The serving instance runs on its own runtime: aborting the axum task
     /// alone would leave its spawned connection tasks serving, while shutting
     /// the runtime down drops every connection and in-flight request at once,
@@ -51,12 +53,17 @@ pub async fn station(
 }
 
 pub async fn server_with(opts: seed::SeedOptions) -> Server {
+    server_sampling(opts, 0.0).await
+}
+
+/// A seeded server that draws `share` of moderators' decisions for a second opinion.
+pub async fn server_sampling(opts: seed::SeedOptions, sample_share: f64) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let db = Db::connect(&db_url(&dir.path().join("central.db"))).await.unwrap();
     seed::seed(&db, opts, trustdesk_central::db::now()).await.unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    let mut srv = Server { base: format!("http://{addr}"), addr, db, dir, instance: None };
+    let mut srv = Server { base: format!("http://{addr}"), addr, db, dir, sample_share, instance: None };
     srv.start(listener).await;
     srv
 }
@@ -78,7 +85,9 @@ impl Server {
             .enable_all()
             .build()
             .unwrap();
-        let (url, config) = (db_url(&self.db_path()), Config::new(self.dir.path().to_owned()));
+        let mut config = Config::new(self.dir.path().to_owned());
+        config.fairness.sample_share = self.sample_share;
+        let url = db_url(&self.db_path());
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
         rt.spawn(async move {
             let db = Db::connect(&url).await.unwrap();
