@@ -267,7 +267,19 @@ fn demo() -> Result<()> {
     let central_dir = root().join("target/demo-central");
     let central = Central::start(
         &central_dir,
-        &["--shops", "40", "--reviews", "3000", "--audits", "30", "--disputes", "30", "--seed", "42"],
+        &[
+            "--shops",
+            "40",
+            "--reviews",
+            "3000",
+            "--audits",
+            "30",
+            "--disputes",
+            "30",
+            "--seed",
+            "42",
+            "--history",
+        ],
         "moderator",
     )?;
     eprintln!("demo central service on {} (data in {})", central.url, central_dir.display());

@@ -14,6 +14,7 @@ pub mod error;
 pub mod evidence;
 pub mod fairness;
 pub mod feed;
+pub mod history;
 pub mod import;
 pub mod ingest;
 pub mod mutations;

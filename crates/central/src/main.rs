@@ -70,6 +70,9 @@ enum Command {
         disputes: usize,
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Also seed a team's recent decisions and second opinions (for the dashboards).
+        #[arg(long)]
+        history: bool,
     },
     /// Import reviews from another platform; they are labelled imported.
     Import {
@@ -181,11 +184,19 @@ async fn main() -> anyhow::Result<()> {
             let token = auth::add_user(&db, &name, role).await?;
             println!("{token}");
         }
-        Command::Seed { storage, shops, reviews, audits, disputes, seed } => {
+        Command::Seed { storage, shops, reviews, audits, disputes, seed, history } => {
             let db = storage.open().await?;
             let opts = seed::SeedOptions { shops, reviews, audits, disputes, seed };
             let n = seed::seed(&db, opts, db::now()).await?;
             eprintln!("seeded {n} entities");
+            if history {
+                let scanner = ingest::EngineScanner::builtin()?;
+                let h = trustdesk_central::history::history(&db, seed, &scanner).await?;
+                eprintln!(
+                    "seeded {} decisions, {} second opinions, {} samples open",
+                    h.decisions, h.second_opinions, h.open_samples
+                );
+            }
         }
         Command::Import { storage, format: ImportFormat::Csv, shop, file } => {
             let db = storage.open().await?;

@@ -671,6 +671,14 @@ fn decide(
     (MutationOutcome::Applied { new_version }, Some(written))
 }
 
+/// 64 random bits from a v4 UUID (its 122 random bits, without the fixed
+/// version and variant bits).
+fn draw() -> u64 {
+    let (hi, lo) = uuid::Uuid::new_v4().as_u64_pair();
+    // The variant sits in the top two bits of `lo`, the version in bits 12-15 of `hi`.
+    (lo << 2) ^ (hi >> 16)
+}
+
 /// Draws a moderator's publish or reject for a second opinion, at the
 /// configured share, with the server's randomness (never the client's ids).
 fn draw_sample(
@@ -680,7 +688,7 @@ fn draw_sample(
     share: f64,
 ) -> Option<NewSample> {
     let first = matches!(d.action, ReviewAction::Publish | ReviewAction::Reject { .. });
-    if user.role != Role::Moderator || !first || !sampled(uuid::Uuid::new_v4().as_u64_pair().1, share) {
+    if user.role != Role::Moderator || !first || !sampled(draw(), share) {
         return None;
     }
     let id = DecisionId::new();
@@ -904,5 +912,19 @@ fn dispute_rejection(e: DisputeError) -> MutationOutcome {
         | DisputeError::ProposalSuperseded => rejected(codes::ILLEGAL_TRANSITION, e.to_string()),
         DisputeError::UnknownProposal(_) => rejected(codes::NOT_FOUND, e.to_string()),
         _ => rejected(codes::INVALID, e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn draws_are_uniform_enough_for_the_share() {
+        for share in [0.03, 0.5] {
+            let n = 40_000;
+            let hits = (0..n).filter(|_| sampled(draw(), share)).count() as f64 / f64::from(n);
+            assert!((hits - share).abs() < 0.01, "share {share}: drew {hits}");
+        }
     }
 }

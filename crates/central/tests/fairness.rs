@@ -18,6 +18,7 @@ on_both_backends!(
     second_opinions_are_blind_and_never_change_the_review,
     agreement_matches_an_independent_computation,
     the_bias_guard_finds_a_planted_bias_and_flags_the_shop,
+    seeded_history_feeds_every_figure,
 );
 
 async fn user(s: &Server, name: &str, role: Role) -> String {
@@ -348,4 +349,26 @@ async fn the_bias_guard_finds_a_planted_bias_and_flags_the_shop(backend: Backend
     assert_eq!(aud.shops.len(), 1);
     s.get(Some(&mediator), "/v1/fairness").await.expect_error(403, "forbidden");
     s.get(None, "/v1/fairness").await.expect_error(401, "unauthorized");
+}
+
+async fn seeded_history_feeds_every_figure(backend: Backend) {
+    let s = support::start(backend).await;
+    s.seed(40, 3000, 0, 0).await;
+    let scanner = trustdesk_central::ingest::EngineScanner::builtin().unwrap();
+    let h = trustdesk_central::history::history(&s.db, 42, &scanner).await.unwrap();
+    assert!(h.decisions > 500 && h.second_opinions > 30 && h.open_samples > 0, "{h:?}");
+    let admin = user(&s, "Ada Admin", Role::Admin).await;
+    let report: FairnessReport = s.get(Some(&admin), "/v1/fairness").await.json();
+    let a = report.agreement.unwrap();
+    assert_eq!(a.team.samples as usize, h.second_opinions);
+    assert!(a.team.kappa.is_some(), "{:?}", a.team);
+    assert_eq!(report.members.len(), 4);
+    // The seeded team's last member removes negative reviews more often.
+    let bias = report.bias.unwrap();
+    let luca = bias.moderators.iter().find(|m| m.label == "Luca Romano").unwrap();
+    assert_eq!(luca.state, BiasState::Warning, "{luca:?}");
+    // A moderator who signs in next gets the samples left open.
+    let newcomer = user(&s, "New Moderator", Role::Moderator).await;
+    let page: SamplesPage = s.get(Some(&newcomer), "/v1/samples").await.json();
+    assert_eq!(page.reviews.len(), h.open_samples.min(50));
 }
