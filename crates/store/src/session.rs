@@ -110,6 +110,12 @@ impl Store {
         Ok(())
     }
 
+    /// Forgets a claim (released on the server, or known to be gone).
+    pub async fn drop_claim(&self, kind: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM claims WHERE kind = ?1").bind(kind).execute(&self.writer).await?;
+        Ok(())
+    }
+
     pub async fn claim(&self, kind: &str) -> Result<Option<HeldClaim>, StoreError> {
         let Some((claim_id, ids, expires)) = sqlx::query_as::<_, (String, String, String)>(
             "SELECT claim_id, ids, expires_at FROM claims WHERE kind = ?1",

@@ -36,6 +36,8 @@ pub const PUSH_BATCH: u32 = 200;
 pub const CLAIM_BATCH: u32 = 200;
 /// Claims last a working day, so a workstation can go offline with its work.
 pub const CLAIM_LEASE_SECONDS: u32 = 8 * 3600;
+/// A held claim with less lease left than this is extended on the next sync.
+pub const CLAIM_EXTEND_BEFORE: chrono::Duration = chrono::Duration::hours(2);
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -460,9 +462,16 @@ impl Client {
             serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
         let now = Utc::now();
         let held = store.claim(&code).await?;
-        let claim: Claim = match held.filter(|c| c.expires_at > now + chrono::Duration::minutes(10)) {
+        let live = held.filter(|c| c.expires_at > now + chrono::Duration::minutes(10));
+        let extended = match &live {
             // Plenty of lease left: nothing to do.
-            Some(c) => return Ok(c.ids.len()),
+            Some(c) if c.expires_at > now + CLAIM_EXTEND_BEFORE => return Ok(c.ids.len()),
+            // Still working on it: keep the same items a while longer.
+            Some(c) => self.extend_claim(&c.claim_id).await?,
+            None => None,
+        };
+        let claim: Claim = match extended {
+            Some(c) => c,
             None => {
                 let req = ClaimRequest {
                     kind,
@@ -525,6 +534,48 @@ impl Client {
         let body = serde_json::to_string(&report).map_err(|e| SyncError::Protocol(e.to_string()))?;
         store.put_cached_figures(FAIRNESS_CACHE, &body, Utc::now()).await?;
         Ok(())
+    }
+
+    /// Extends a claim by a full lease; `None` when the server no longer has it
+    /// (expired and cleaned up, or released elsewhere), so a new one is taken.
+    async fn extend_claim(&self, claim_id: &str) -> Result<Option<Claim>, SyncError> {
+        let resp = self
+            .http
+            .post(format!("{}/v1/claims/{claim_id}/extend", self.base))
+            .bearer_auth(&self.token)
+            .json(&trustdesk_api::ExtendClaim { lease_seconds: CLAIM_LEASE_SECONDS })
+            .send()
+            .await
+            .map_err(transport)?;
+        match Self::check(resp).await {
+            Ok(r) => Ok(Some(r.json().await.map_err(transport)?)),
+            Err(SyncError::Server { status: 404 | 409, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Releases every claim this workstation holds (on sign-out), so colleagues
+    /// get the items at once instead of when the lease runs out.
+    pub async fn release_claims(&self, store: &Store) -> Result<usize, SyncError> {
+        let mut released = 0;
+        for kind in ["review", "audit", "dispute"] {
+            let Some(held) = store.claim(kind).await? else { continue };
+            let resp = self
+                .http
+                .delete(format!("{}/v1/claims/{}", self.base, held.claim_id))
+                .bearer_auth(&self.token)
+                .send()
+                .await
+                .map_err(transport)?;
+            match Self::check(resp).await {
+                Ok(_) => released += 1,
+                // Gone already: nothing to release.
+                Err(SyncError::Server { status: 404, .. }) => {}
+                Err(e) => return Err(e),
+            }
+            store.drop_claim(kind).await?;
+        }
+        Ok(released)
     }
 
     /// Push, then pull: the server's new versions replace the local overlay.

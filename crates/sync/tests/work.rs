@@ -1,6 +1,7 @@
-//! Second opinions and fairness figures through the sync client: a sample
-//! arrives as an ordinary pending review, is decided offline like one, and
-//! reaches the server as the second opinion without touching the review.
+//! The work a moderator is handed, through the sync client: a second-opinion
+//! sample arrives as an ordinary pending review, is decided offline like one,
+//! and reaches the server as the second opinion without touching the review;
+//! claims are extended while worked on and released at sign-out.
 
 use chrono::Utc;
 use trustdesk_api::fairness::FairnessReport;
@@ -82,4 +83,54 @@ async fn a_sample_is_decided_like_any_review_and_lands_as_the_second_opinion() {
     assert_eq!((agreement.team.samples, agreement.team.agreed), (1, 0));
     assert_eq!(agreement.moderators.len(), 1, "a moderator sees their own row only");
     assert!((Utc::now() - at).num_seconds() < 60);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_near_its_end_is_extended_and_released_at_sign_out() {
+    let srv =
+        server_sampling(SeedOptions { shops: 3, reviews: 80, audits: 0, disputes: 0, seed: 9 }, 0.0).await;
+    let (_d, store, client) = station(&srv, "Carla", Role::Moderator).await;
+    let session = trustdesk_store::Session {
+        server: srv.base.clone(),
+        user_id: "Carla".into(),
+        user_name: "Carla".into(),
+        role: "moderator".into(),
+        signed_in_at: Utc::now(),
+        last_sync_at: None,
+    };
+    store.set_session(&session).await.unwrap();
+    client.sync(&store).await.unwrap();
+    let first = store.claim("review").await.unwrap().expect("a claim on the queue");
+    assert!(!first.ids.is_empty());
+
+    // Plenty of lease left: the next sync leaves the claim alone.
+    client.sync(&store).await.unwrap();
+    assert_eq!(store.claim("review").await.unwrap().unwrap(), first);
+
+    // Under two hours left: the same claim is extended by a full lease.
+    let mut near = first.clone();
+    near.expires_at = Utc::now() + chrono::Duration::minutes(90);
+    store.set_claim(&near).await.unwrap();
+    client.sync(&store).await.unwrap();
+    let extended = store.claim("review").await.unwrap().unwrap();
+    assert_eq!(extended.claim_id, first.claim_id);
+    assert!(extended.expires_at > Utc::now() + chrono::Duration::hours(7), "{:?}", extended.expires_at);
+    let server_until: i64 = sqlx::query_scalar("SELECT expires_at FROM claims WHERE id = $1")
+        .bind(&first.claim_id)
+        .fetch_one(&srv.db.read)
+        .await
+        .unwrap();
+    assert_eq!(server_until, extended.expires_at.timestamp_micros());
+
+    // Sign-out releases it: the items are free for colleagues at once.
+    assert_eq!(client.release_claims(&store).await.unwrap(), 1);
+    assert!(store.claim("review").await.unwrap().is_none());
+    let held: i64 = sqlx::query_scalar("SELECT count(*) FROM entities WHERE claim_id = $1")
+        .bind(&first.claim_id)
+        .fetch_one(&srv.db.read)
+        .await
+        .unwrap();
+    assert_eq!(held, 0);
+    // Releasing again finds nothing to release.
+    assert_eq!(client.release_claims(&store).await.unwrap(), 0);
 }
