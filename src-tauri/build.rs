@@ -35,6 +35,7 @@ fn main() {
             "dispute_message_template",
             "export_dispute_document",
             "resolve_dispute_change",
+            "dashboard",
         ]),
     ))
     .expect("tauri build script");

@@ -603,7 +603,14 @@ impl Client {
             self.fetch_samples(store).await?;
         }
         if matches!(role.as_deref(), Some("moderator" | "admin" | "auditor")) {
-            self.fetch_fairness(store).await?;
+            // The figures are a view, not work: a server without them (older
+            // version) or a failure computing them must not stop the sync.
+            if let Err(e) = self.fetch_fairness(store).await {
+                if matches!(e, SyncError::Offline(_) | SyncError::Unauthorized) {
+                    return Err(e);
+                }
+                tracing::warn!(error = %e, "fairness figures not fetched");
+            }
         }
         Ok((pushed, pulled))
     }

@@ -10,6 +10,7 @@ import type { Recipient } from './bindings/Recipient';
 import type { AuditRow } from './bindings/AuditRow';
 import type { ChecklistStatus } from './bindings/ChecklistStatus';
 import type { ExportedReport } from './bindings/ExportedReport';
+import type { Dashboard } from './bindings/Dashboard';
 import type { BulkDecideRequest } from './bindings/BulkDecideRequest';
 import type { BulkDecideResult } from './bindings/BulkDecideResult';
 import type { DecideRequest } from './bindings/DecideRequest';
@@ -106,4 +107,5 @@ export const api = {
     call<DisputeDetail>('resolve_dispute_change', { disputeId, mutationId, keepMine }),
   exportDisputeDocument: (disputeId: string, document: 'decision' | 'case_file', party: Party) =>
     call<ExportedReport>('export_dispute_document', { disputeId, document, party }),
+  dashboard: () => call<Dashboard>('dashboard'),
 };

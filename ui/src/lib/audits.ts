@@ -74,7 +74,7 @@ export const AUDIT_SHORTCUTS: { keys: string; what: string }[] = [
   { keys: 'c', what: 'confirm the outcome' },
   { keys: 'r', what: 'export the report (PDF and HTML)' },
   { keys: 'Esc', what: 'back to the audit list' },
-  { keys: 'Shift+R / Shift+A', what: 'switch to reviews / audits' },
+  { keys: 'Shift+R / Shift+A / Shift+O', what: 'switch to reviews / audits / dashboard' },
 ];
 
 export function auditCommandFor(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey'>): AuditCommand | null {

@@ -105,7 +105,7 @@ export const DISPUTE_SHORTCUTS: { keys: string; what: string }[] = [
   { keys: 'w', what: 'write the decision' },
   { keys: 'r', what: 'export the decision or the case file (PDF)' },
   { keys: 'Esc', what: 'back to the case list' },
-  { keys: 'Shift+R / Shift+A / Shift+D', what: 'reviews / audits / disputes' },
+  { keys: 'Shift+R / Shift+A / Shift+D / Shift+O', what: 'reviews / audits / disputes / dashboard' },
 ];
 
 export function disputeCommandFor(

@@ -29,5 +29,8 @@ describe('keyboard map', () => {
     for (const k of ['p', 'e', 'a', 'x', 'u', '/', '?']) {
       expect(SHORTCUTS.some((s) => s.keys.split(/[ ,/]+/).includes(k) || s.keys === k)).toBe(true);
     }
+    for (const k of ['Shift+R', 'Shift+A', 'Shift+D', 'Shift+O']) {
+      expect(SHORTCUTS.some((s) => s.keys.split(/[ ,/]+/).includes(k))).toBe(true);
+    }
   });
 });
