@@ -36,6 +36,8 @@ fn main() {
             "export_dispute_document",
             "resolve_dispute_change",
             "dashboard",
+            "calibration_queue",
+            "settle_calibration",
         ]),
     ))
     .expect("tauri build script");

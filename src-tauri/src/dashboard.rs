@@ -3,13 +3,17 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::sync::Arc;
 use tauri::State;
-use trustdesk_api::fairness::FairnessReport;
+
+use trustdesk_api::fairness::{CalibrationItem, FairnessReport};
 use trustdesk_store::dashboard::LocalFigures;
 use ts_rs::TS;
 
 use crate::state::{opened, Opened};
+use crate::sync::SyncState;
 use crate::IpcError;
+use trustdesk_sync::SyncError;
 
 /// The figures cache entry the sync client keeps (`trustdesk_sync::FAIRNESS_CACHE`).
 const FAIRNESS: &str = trustdesk_sync::FAIRNESS_CACHE;
@@ -49,4 +53,24 @@ pub async fn dashboard(state: State<'_, Opened>) -> Result<Dashboard, IpcError> 
         local,
         team,
     })
+}
+
+/// The admin's calibration queue, from the server (it needs the connection:
+/// settling is a decision about two colleagues' decisions, kept centrally).
+#[tauri::command]
+pub async fn calibration_queue(sync: State<'_, Arc<SyncState>>) -> Result<Vec<CalibrationItem>, IpcError> {
+    let client = sync.client().await;
+    let client = client.as_ref().ok_or(SyncError::SignedOut)?;
+    Ok(client.calibration().await?)
+}
+
+#[tauri::command]
+pub async fn settle_calibration(
+    sync: State<'_, Arc<SyncState>>,
+    sample_id: String,
+    decision: String,
+) -> Result<CalibrationItem, IpcError> {
+    let client = sync.client().await;
+    let client = client.as_ref().ok_or(SyncError::SignedOut)?;
+    Ok(client.settle_calibration(&sample_id, &decision).await?)
 }

@@ -253,6 +253,7 @@ mod bindings {
         crate::disputes::DisputeAction::export_all_to(dir).unwrap();
         trustdesk_domain::dispute_templates::MessageTemplateId::export_all_to(dir).unwrap();
         crate::dashboard::Dashboard::export_all_to(dir).unwrap();
+        trustdesk_api::fairness::CalibrationItem::export_all_to(dir).unwrap();
         IpcError::export_all_to(dir).unwrap();
     }
 

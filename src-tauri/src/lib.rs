@@ -88,7 +88,9 @@ pub fn run() {
             disputes::dispute_message_template,
             disputes::export_dispute_document,
             disputes::resolve_dispute_change,
-            dashboard::dashboard
+            dashboard::dashboard,
+            dashboard::calibration_queue,
+            dashboard::settle_calibration
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Trustdesk application");

@@ -117,6 +117,11 @@ impl SyncState {
     }
 
     /// A decision was recorded: sync soon (debounced by the loop).
+    /// The signed-in client (held for the call), for commands that need the server.
+    pub async fn client(&self) -> tokio::sync::RwLockReadGuard<'_, Option<Client>> {
+        self.client.read().await
+    }
+
     pub fn poke(&self) {
         self.decided.notify_one();
     }

@@ -76,3 +76,30 @@ test('an admin sees every member, and the seeded bias is flagged with its figure
     assert.equal(members.length, 4, JSON.stringify(members));
     await screenshot(browser, 'dashboard-admin');
   }));
+
+test('a disagreement in the calibration queue is settled and recorded on the server', () =>
+  explained(browser, 'dashboard-calibration', async () => {
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="calibration-item"]')).length > 0, {
+      timeout: 15000,
+      timeoutMsg: 'no calibration items (the seeded team disagrees now and then)',
+    });
+    const open = await browser.$$('[data-testid="calibration-item"][data-settled=""]');
+    assert.ok(open.length > 0, 'open disagreements are listed');
+    const item = open[0];
+    const text = await item.getText();
+    assert.match(text, /First: .+\(.+\) · Second: .+\(.+\)/, text);
+    await item.$('[data-testid="settle-second"]').click();
+    await browser.waitUntil(
+      async () => (await browser.$$('[data-testid="calibration-item"]:not([data-settled=""])')).length > 0,
+      { timeout: 10000, timeoutMsg: 'the settled answer did not show' },
+    );
+    const res = await fetch(`${central.url}/v1/calibration`, {
+      headers: { authorization: `Bearer ${central.token}` },
+    });
+    const queue = await res.json();
+    const settled = queue.filter((i) => i.settled !== null);
+    assert.equal(settled.length, 1, JSON.stringify(settled));
+    assert.equal(settled[0].settled, settled[0].second_decision);
+    assert.equal(settled[0].settled_by, 'Ada Admin');
+  }));
+

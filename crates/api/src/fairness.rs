@@ -157,6 +157,7 @@ pub struct SamplesPage {
 /// A disagreement in the calibration queue (`GET /v1/calibration`, admins).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CalibrationItem {
     pub sample_id: String,
     pub review_id: String,
@@ -178,6 +179,12 @@ pub struct CalibrationItem {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct SettleCalibration {
     /// A decision label: "publish", "request_evidence" or "reject:<reason>".
-    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 64,
+            pattern = "^(publish|request_evidence|reject:(insult|personal_data|bank_details|insurance_number|product_reference|tobacco_use|drug_effect|before_after|mode_of_action|alcohol_advertising|experience_too_old|not_real_experience|spam_duplicate))$"
+        )
+    )]
     pub decision: String,
 }

@@ -1178,6 +1178,16 @@ pub mod doc {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn large_whole_floats_read_exactly() {
+        // Found by schemathesis: without exact float parsing this read as ...927.25.
+        let m: Result<Mutation, _> = serde_json::from_str(
+            r#"{"id": "0190b5b4-0000-7000-8000-000000000001", "base_version": -2150107553862927.0,
+                "op": {"type": "dispute_escalate", "dispute_id": "0190b5b4-0000-7000-8000-000000000002"}}"#,
+        );
+        assert_eq!(m.unwrap().base_version, -2_150_107_553_862_927);
+    }
+
     use super::*;
     use trustdesk_domain::RejectionReason;
 

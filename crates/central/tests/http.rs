@@ -766,9 +766,29 @@ async fn openapi_describes_the_api(b: Backend) {
         "/v1/statements/export",
         "/v1/complaints",
         "/v1/complaints/{id}/decide",
+        "/v1/samples",
+        "/v1/fairness",
+        "/v1/calibration",
+        "/v1/calibration/{id}",
     ] {
         assert!(doc.body["paths"][path].is_object(), "{path} missing");
     }
+    // The settle body's pattern names exactly the labels the server accepts.
+    let pattern = doc.body["components"]["schemas"]["SettleCalibration"]["properties"]["decision"]["pattern"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for reason in trustdesk_domain::RejectionReason::ALL {
+        let label = format!("reject:{}", reason.code());
+        assert!(trustdesk_domain::fairness::is_outcome_label(&label));
+        assert!(
+            pattern.contains(&format!("|{}", reason.code()))
+                || pattern.contains(&format!("({}", reason.code())),
+            "{label} missing from {pattern}"
+        );
+    }
+    let alternatives = pattern.matches('|').count();
+    assert_eq!(alternatives, 2 + trustdesk_domain::RejectionReason::ALL.len() - 1, "{pattern}");
     assert!(doc.body["components"]["schemas"]["MutationBatch"].is_object());
     for variant in doc.body["components"]["schemas"]["MutationOp"]["oneOf"].as_array().unwrap() {
         assert_eq!(variant["additionalProperties"], false, "{variant}");

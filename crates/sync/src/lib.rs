@@ -578,6 +578,35 @@ impl Client {
         Ok(released)
     }
 
+    /// The admin's calibration queue: disagreements, open ones first.
+    pub async fn calibration(&self) -> Result<Vec<trustdesk_api::fairness::CalibrationItem>, SyncError> {
+        let resp = self
+            .http
+            .get(format!("{}/v1/calibration", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(transport)?;
+        Self::check(resp).await?.json().await.map_err(transport)
+    }
+
+    /// Records the settled answer of a disagreement (admins).
+    pub async fn settle_calibration(
+        &self,
+        sample_id: &str,
+        decision: &str,
+    ) -> Result<trustdesk_api::fairness::CalibrationItem, SyncError> {
+        let resp = self
+            .http
+            .post(format!("{}/v1/calibration/{sample_id}", self.base))
+            .bearer_auth(&self.token)
+            .json(&trustdesk_api::fairness::SettleCalibration { decision: decision.to_owned() })
+            .send()
+            .await
+            .map_err(transport)?;
+        Self::check(resp).await?.json().await.map_err(transport)
+    }
+
     /// Push, then pull: the server's new versions replace the local overlay.
     pub async fn sync(&self, store: &Store) -> Result<(PushReport, PullReport), SyncError> {
         let mut pushed = self.push(store).await?;

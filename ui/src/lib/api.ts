@@ -10,6 +10,7 @@ import type { Recipient } from './bindings/Recipient';
 import type { AuditRow } from './bindings/AuditRow';
 import type { ChecklistStatus } from './bindings/ChecklistStatus';
 import type { ExportedReport } from './bindings/ExportedReport';
+import type { CalibrationItem } from './bindings/CalibrationItem';
 import type { Dashboard } from './bindings/Dashboard';
 import type { BulkDecideRequest } from './bindings/BulkDecideRequest';
 import type { BulkDecideResult } from './bindings/BulkDecideResult';
@@ -108,4 +109,7 @@ export const api = {
   exportDisputeDocument: (disputeId: string, document: 'decision' | 'case_file', party: Party) =>
     call<ExportedReport>('export_dispute_document', { disputeId, document, party }),
   dashboard: () => call<Dashboard>('dashboard'),
+  calibrationQueue: () => call<CalibrationItem[]>('calibration_queue'),
+  settleCalibration: (sampleId: string, decision: string) =>
+    call<CalibrationItem>('settle_calibration', { sampleId, decision }),
 };
