@@ -74,6 +74,16 @@ test('an admin sees every member, and the seeded bias is flagged with its figure
     });
     const members = await rows('table-members');
     assert.equal(members.length, 4, JSON.stringify(members));
+    // Each member's decisions by reason against stars: every seeded member published something.
+    const byReason = await browser.execute(() =>
+      [...document.querySelectorAll('[data-testid="table-member-decisions"] tbody tr')].map((tr) => ({
+        member: tr.getAttribute('data-member'),
+        decision: tr.getAttribute('data-decision'),
+      })),
+    );
+    for (const name of ['Jonas Becker', 'Lena Vos', 'Luca Romano', 'Marta Nowak']) {
+      assert.ok(byReason.some((r) => r.member === name && r.decision === 'publish'), `${name}: ${JSON.stringify(byReason)}`);
+    }
     await screenshot(browser, 'dashboard-admin');
   }));
 

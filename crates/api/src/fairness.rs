@@ -125,6 +125,18 @@ pub struct MemberFigure {
     /// Decisions in each of the last 24 hours, oldest first.
     pub per_hour: Vec<u32>,
     pub decisions_in_window: u32,
+    /// Final decisions in the window by label, against the reviews' stars.
+    pub decisions: Vec<LabelStars>,
+}
+
+/// Decisions with one label by the reviews' stars (index 0 = 1 star).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct LabelStars {
+    /// "publish", "reject:insult", "refuse_evidence", ...
+    pub decision: String,
+    pub by_stars: Vec<u32>,
 }
 
 /// `GET /v1/fairness`: what the caller may see of the team's figures.

@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, DurationRound, Utc};
 use sqlx::Row;
 use trustdesk_api::fairness::{
     AgreementFigure, AgreementReport, BiasExample, BiasFigure, BiasReport, BiasState, CalibrationItem,
-    FairnessReport, MemberFigure, SamplesPage, SettleCalibration, ShopRemovalFigure,
+    FairnessReport, LabelStars, MemberFigure, SamplesPage, SettleCalibration, ShopRemovalFigure,
 };
 use trustdesk_api::{codes, Role};
 use trustdesk_domain::fairness::{
@@ -516,11 +516,25 @@ fn members(users: &Users, finals: &[Final], now: DateTime<Utc>) -> Vec<MemberFig
                     }
                 }
             }
+            let mut decisions: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+            for f in &mine {
+                if let Some(slot) = decisions
+                    .entry(f.label.as_str())
+                    .or_insert_with(|| vec![0; 5])
+                    .get_mut(usize::from(f.stars.clamp(1, 5)) - 1)
+                {
+                    *slot += 1;
+                }
+            }
             MemberFigure {
                 name: name.clone(),
                 role: role.as_str().to_owned(),
                 per_hour,
                 decisions_in_window: mine.len() as u32,
+                decisions: decisions
+                    .into_iter()
+                    .map(|(decision, by_stars)| LabelStars { decision: decision.to_owned(), by_stars })
+                    .collect(),
             }
         })
         .collect();

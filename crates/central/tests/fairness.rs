@@ -336,6 +336,10 @@ async fn the_bias_guard_finds_a_planted_bias_and_flags_the_shop(backend: Backend
     let member = report.members.iter().find(|m| m.name == "Bea Biased").unwrap();
     assert_eq!(member.per_hour.len(), 24);
     assert_eq!(member.per_hour.iter().sum::<u32>(), 120);
+    // ... and their decisions by label against stars: Bea's plan, exactly.
+    let by = |label: &str| member.decisions.iter().find(|d| d.decision == label).map(|d| d.by_stars.clone());
+    assert_eq!(by("reject:spam_duplicate"), Some(vec![15, 15, 0, 2, 1]));
+    assert_eq!(by("publish"), Some(vec![15, 15, 0, 28, 29]));
 
     // Fred sees his own row and the team's; the team as a whole is warned too.
     let own: FairnessReport = s.get(Some(&fair), "/v1/fairness").await.json();

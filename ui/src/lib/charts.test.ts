@@ -17,7 +17,8 @@ import {
 
 const DARK: ChartTheme = { ...FALLBACK_THEME, fg: '#e6e9ee', muted: '#9aa5b4', line: '#2f3742', bg: '#11151b' };
 
-it('draws every dashboard chart with patterns under a frozen Object.prototype', async () => {
+// Loading ECharts through the patch takes seconds on a busy machine: a generous timeout.
+it('draws every dashboard chart with patterns under a frozen Object.prototype', { timeout: 60_000 }, async () => {
   Object.freeze(Object.prototype);
   const { init } = await import('./echarts');
   const hours = hoursEnding('2026-11-26T14:30:00Z');
@@ -34,8 +35,8 @@ it('draws every dashboard chart with patterns under a frozen Object.prototype', 
     membersOption(
       theme,
       memberRows([
-        { name: 'Mo <b>', role: 'moderator', per_hour: hours.map(() => 1), decisions_in_window: 9 },
-        { name: 'Kim', role: 'moderator', per_hour: hours.map(() => 2), decisions_in_window: 12 },
+        { name: 'Mo <b>', role: 'moderator', per_hour: hours.map(() => 1), decisions_in_window: 9, decisions: [] },
+        { name: 'Kim', role: 'moderator', per_hour: hours.map(() => 2), decisions_in_window: 12, decisions: [] },
       ]),
       hours,
     ),

@@ -228,7 +228,7 @@ describe('dashboard tables', () => {
   });
 
   it('sums team members over the day', () => {
-    const rows = memberRows([{ name: 'Mo', role: 'moderator', per_hour: [1, 0, 2], decisions_in_window: 40 }]);
+    const rows = memberRows([{ name: 'Mo', role: 'moderator', per_hour: [1, 0, 2], decisions_in_window: 40, decisions: [] }]);
     expect(rows).toEqual([{ name: 'Mo', role: 'Moderator', perHour: [1, 0, 2], lastDay: 3, inWindow: 40 }]);
   });
 });
@@ -259,8 +259,8 @@ describe('dashboard charts', () => {
     const m = membersOption(
       FALLBACK_THEME,
       memberRows([
-        { name: 'A', role: 'moderator', per_hour: Array(24).fill(1), decisions_in_window: 5 },
-        { name: 'B', role: 'moderator', per_hour: Array(24).fill(0), decisions_in_window: 0 },
+        { name: 'A', role: 'moderator', per_hour: Array(24).fill(1), decisions_in_window: 5, decisions: [] },
+        { name: 'B', role: 'moderator', per_hour: Array(24).fill(0), decisions_in_window: 0, decisions: [] },
       ]),
       hoursEnding('2026-11-26T14:30:00Z'),
     );
