@@ -78,6 +78,12 @@ async fn pending_reviews(b: &Bench, round: u64) -> Vec<String> {
     let mut tx = b.db.write.begin().await.unwrap();
     trustdesk_central::entities::insert_all(&mut tx, &items).await.unwrap();
     tx.commit().await.unwrap();
+    if b.db.backend == trustdesk_central::Backend::Postgres {
+        // 15,000 new rows per round: without fresh statistics the planner
+        // sometimes reads the whole table for the batch's key lookups, which
+        // autovacuum would have fixed on a long-running server.
+        sqlx::query("ANALYZE entities").execute(&b.db.write).await.unwrap();
+    }
     items.iter().filter_map(seed::as_review).map(|r| r.id.to_string()).take(MUTATIONS).collect()
 }
 

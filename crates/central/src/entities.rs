@@ -118,8 +118,6 @@ pub struct NewEntity {
     pub categories: Vec<String>,
 }
 
-const INSERT_CHUNK: usize = 400;
-
 /// Inserts new entities in one go, taking consecutive change sequence numbers.
 /// The caller owns the transaction.
 pub async fn insert_all(conn: &mut AnyConnection, items: &[NewEntity]) -> Result<(), sqlx::Error> {
@@ -128,7 +126,7 @@ pub async fn insert_all(conn: &mut AnyConnection, items: &[NewEntity]) -> Result
     }
     let last = db::next_change_seq(conn, items.len() as i64).await?;
     let mut seq = last - items.len() as i64;
-    for chunk in items.chunks(INSERT_CHUNK) {
+    for chunk in items.chunks(db::rows_per_statement(db::backend_of(conn), 11)) {
         let mut sql = String::from(
             "INSERT INTO entities (kind, id, shop_id, state, open, language, categories, queue_at, version, change_seq, doc) VALUES ",
         );

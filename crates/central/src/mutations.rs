@@ -34,7 +34,7 @@ use trustdesk_domain::{
 };
 
 use crate::auth::User;
-use crate::db::{self, micros, rfc3339, Backend, Db};
+use crate::db::{self, micros, rfc3339, rows_per_statement, Backend, Db, SQLITE_PARAMS};
 use crate::entities;
 use crate::error::ApiError;
 use crate::ingest::Scanner;
@@ -45,9 +45,6 @@ const MAX_TEXT_CHARS: usize = 20_000;
 
 /// Tries of a batch that PostgreSQL aborted to break a deadlock.
 const DEADLOCK_TRIES: usize = 4;
-
-/// Rows per multi-row statement (keeps bind parameters under both databases' limits).
-const ROWS_PER_STATEMENT: usize = 300;
 
 fn rejected(code: &str, message: impl Into<String>) -> MutationOutcome {
     MutationOutcome::Rejected { code: code.into(), message: message.into() }
@@ -143,7 +140,7 @@ async fn try_batch(
 
     // Claim every id at once; the ones returned are new.
     let mut fresh: HashSet<String> = HashSet::new();
-    for chunk in batch.chunks(ROWS_PER_STATEMENT) {
+    for chunk in batch.chunks(rows_per_statement(db.backend, 5)) {
         let sql = values_sql(
             "INSERT INTO mutations (id, user_id, entity_kind, entity_id, received_at) VALUES",
             5,
@@ -196,9 +193,9 @@ async fn try_batch(
         };
         results.push(MutationResult { id: m.id, outcome });
     }
-    write_changed(&mut tx, &mut states).await?;
+    write_changed(&mut tx, db.backend, &mut states).await?;
     let decisions: Vec<&ReviewDecision> = written.iter().filter_map(|w| w.decision.as_ref()).collect();
-    for chunk in decisions.chunks(ROWS_PER_STATEMENT) {
+    for chunk in decisions.chunks(rows_per_statement(db.backend, 6)) {
         let sql = values_sql(
             "INSERT INTO decisions (id, review_id, decided_by, decided_at, message, record) VALUES",
             6,
@@ -219,7 +216,7 @@ async fn try_batch(
     }
     write_samples(&mut tx, &written, user, &at).await?;
     let prepared: Vec<&Prepared> = written.iter().filter_map(|w| w.statement.as_ref()).collect();
-    for chunk in prepared.chunks(ROWS_PER_STATEMENT) {
+    for chunk in prepared.chunks(rows_per_statement(db.backend, 9)) {
         let sql = values_sql(
             "INSERT INTO statements (decision_id, review_id, decided_at, reason, language, template_version,
                 rendered, statement, dsa_record) VALUES",
@@ -243,7 +240,7 @@ async fn try_batch(
         }
         q.execute(&mut *tx).await?;
     }
-    for chunk in written.chunks(ROWS_PER_STATEMENT) {
+    for chunk in written.chunks(rows_per_statement(db.backend, 7)) {
         let sql = values_sql(
             "INSERT INTO audit_trail (at, user_id, action, entity_kind, entity_id, mutation_id, detail) VALUES",
             7,
@@ -265,7 +262,7 @@ async fn try_batch(
     }
     let stored: Vec<(&String, String)> =
         outcomes.iter().map(|(id, o)| (id, serde_json::to_string(o).expect("outcomes serialise"))).collect();
-    for chunk in stored.chunks(ROWS_PER_STATEMENT) {
+    for chunk in stored.chunks(rows_per_statement(db.backend, 2)) {
         // UPDATE ... FROM (VALUES ...) differs between the two databases; a CASE does not.
         let mut sql = String::from("UPDATE mutations SET outcome = CASE id");
         for i in 0..chunk.len() {
@@ -323,8 +320,15 @@ struct State {
 
 type States = HashMap<(EntityKind, String), State>;
 
-/// Rows per multi-row read or write of entities.
+/// Rows per multi-row read of entities on PostgreSQL (writes use `rows_per_statement`).
 const ENTITY_ROWS: usize = 250;
+
+fn ids_per_read(backend: Backend) -> usize {
+    match backend {
+        Backend::Postgres => ENTITY_ROWS,
+        Backend::Sqlite => SQLITE_PARAMS,
+    }
+}
 
 async fn load_many(
     conn: &mut AnyConnection,
@@ -342,7 +346,7 @@ async fn load_many(
     for (kind, mut ids) in kinds {
         ids.sort_unstable();
         ids.dedup();
-        for chunk in ids.chunks(ENTITY_ROWS) {
+        for chunk in ids.chunks(ids_per_read(backend)) {
             let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
             let sql = format!(
                 "SELECT id, version, claimed_by, claim_until, doc FROM entities
@@ -372,7 +376,11 @@ async fn load_many(
 /// Writes every changed entity with one multi-row upsert per chunk, each at its
 /// own new change sequence number. The rows were read in this transaction (and
 /// locked on PostgreSQL; SQLite has one writer), so the update always finds them.
-async fn write_changed(conn: &mut AnyConnection, states: &mut States) -> Result<(), sqlx::Error> {
+async fn write_changed(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    states: &mut States,
+) -> Result<(), sqlx::Error> {
     let mut changed: Vec<&entities::Stored> =
         states.values().filter(|s| s.changed).map(|s| &s.stored).collect();
     if changed.is_empty() {
@@ -383,7 +391,7 @@ async fn write_changed(conn: &mut AnyConnection, states: &mut States) -> Result<
     // Taken last: the counter row stays locked until commit.
     let last = db::next_change_seq(conn, changed.len() as i64).await?;
     let mut seq = last - changed.len() as i64;
-    for chunk in changed.chunks(ENTITY_ROWS) {
+    for chunk in changed.chunks(rows_per_statement(backend, 10)) {
         let sql = values_sql(
             "INSERT INTO entities (kind, id, shop_id, state, open, language, queue_at, version, change_seq, doc) VALUES",
             10,
