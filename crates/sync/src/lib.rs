@@ -28,6 +28,8 @@ use trustdesk_store::{ServerChanges, Store, StoreError};
 pub const FEED: &str = "central";
 /// The figures-cache entry holding the last `GET /v1/fairness` answer.
 pub const FAIRNESS_CACHE: &str = "fairness";
+/// The fairness figures are fetched again once the cached ones are this old.
+pub const FAIRNESS_MAX_AGE: chrono::Duration = chrono::Duration::minutes(5);
 /// Items asked for per feed page.
 pub const PAGE_SIZE: u32 = 1000;
 /// Decisions sent per request.
@@ -631,7 +633,12 @@ impl Client {
         if role.as_deref() == Some("moderator") {
             self.fetch_samples(store).await?;
         }
-        if matches!(role.as_deref(), Some("moderator" | "admin" | "auditor")) {
+        let stale = match store.cached_figures(FAIRNESS_CACHE).await? {
+            Some((_, at)) => Utc::now() - at > FAIRNESS_MAX_AGE,
+            None => true,
+        };
+        // The server computes these over the whole window: not on every sync.
+        if stale && matches!(role.as_deref(), Some("moderator" | "admin" | "auditor")) {
             // The figures are a view, not work: a server without them (older
             // version) or a failure computing them must not stop the sync.
             if let Err(e) = self.fetch_fairness(store).await {

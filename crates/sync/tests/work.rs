@@ -103,9 +103,24 @@ async fn a_claim_near_its_end_is_extended_and_released_at_sign_out() {
     let first = store.claim("review").await.unwrap().expect("a claim on the queue");
     assert!(!first.ids.is_empty());
 
+    // The fairness figures came with the first sync and are not fetched again
+    // while fresh (the server computes them over the whole window).
+    let (_, fetched) = store.cached_figures(trustdesk_sync::FAIRNESS_CACHE).await.unwrap().unwrap();
+    client.sync(&store).await.unwrap();
+    let (_, again) = store.cached_figures(trustdesk_sync::FAIRNESS_CACHE).await.unwrap().unwrap();
+    assert_eq!(again, fetched);
+    // Once stale, the next sync fetches them.
+    store
+        .put_cached_figures(trustdesk_sync::FAIRNESS_CACHE, "{}", Utc::now() - chrono::Duration::minutes(6))
+        .await
+        .unwrap();
+
     // Plenty of lease left: the next sync leaves the claim alone.
     client.sync(&store).await.unwrap();
     assert_eq!(store.claim("review").await.unwrap().unwrap(), first);
+
+    let (body, refreshed) = store.cached_figures(trustdesk_sync::FAIRNESS_CACHE).await.unwrap().unwrap();
+    assert!(refreshed > fetched && body.contains("generated_at"), "{body}");
 
     // Under two hours left: the same claim is extended by a full lease.
     let mut near = first.clone();
