@@ -58,8 +58,22 @@ test('a case goes from communication to a written decision by keyboard, offline 
     const body = browser.$('[data-testid="message-body"]');
     await browser.waitUntil(async () => (await body.getValue()).length > 40, { timeout: 5000 });
     await body.addValue(' P.S. Photos of the parcel are welcome.');
+    // Closed before sending, the draft is kept and comes back with the dialog.
+    await browser.keys('Escape');
+    await browser.$('[data-testid="dispute-dialog-message"]').waitForExist({ reverse: true, timeout: 3000 });
+    await browser.keys('m');
+    await browser.$('[data-testid="draft-restored"]').waitForExist({ timeout: 3000 });
+    assert.match(await browser.$('[data-testid="message-body"]').getValue(), /P\.S\. Photos of the parcel are welcome\.$/);
+    assert.equal(await browser.$('[data-testid="message-to"]').getValue(), 'shop');
+    await browser.$('[data-testid="message-body"]').click();
     await browser.keys(['Control', 'Enter']);
     await browser.$('[data-testid="dispute-dialog-message"]').waitForExist({ reverse: true, timeout: 3000 });
+    // Sent: the draft is gone.
+    const kept = await browser.execute(
+      (id) => localStorage.getItem(`trustdesk.dispute-message-draft.${id}`),
+      caseId,
+    );
+    assert.equal(kept, null);
 
     await central.stop(); // offline from here on
     await browser.keys('s');

@@ -3,7 +3,9 @@
 import type { DisputeCase } from './bindings/DisputeCase';
 import type { DisputeOutcome } from './bindings/DisputeOutcome';
 import type { DisputeStage } from './bindings/DisputeStage';
+import type { MessageTemplateId } from './bindings/MessageTemplateId';
 import type { Money } from './bindings/Money';
+import type { Recipient } from './bindings/Recipient';
 
 export function stageName(s: DisputeStage): string {
   return {
@@ -129,4 +131,52 @@ export function disputeCommandFor(
     '?': { kind: 'help' },
   };
   return map[e.key] ?? null;
+}
+
+/** A message being written, kept per case so it survives closing the dialog or the app. */
+export type MessageDraft = { to: Recipient; template: MessageTemplateId | ''; body: string; savedAt: string };
+
+const DRAFT_KEY = 'trustdesk.dispute-message-draft.';
+const RECIPIENTS: Recipient[] = ['consumer', 'shop', 'both'];
+
+/** The storage drafts live in: the WebView's localStorage, kept with the app's data. */
+export type DraftStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+
+export function saveDraft(storage: DraftStorage, caseId: string, draft: MessageDraft): void {
+  try {
+    storage.setItem(DRAFT_KEY + caseId, JSON.stringify(draft));
+  } catch {
+    // A full or unavailable storage loses the draft, never the message being typed.
+  }
+}
+
+/** The saved draft of a case, or null when there is none or it is unreadable. */
+export function loadDraft(storage: DraftStorage, caseId: string): MessageDraft | null {
+  let raw: string | null = null;
+  try {
+    raw = storage.getItem(DRAFT_KEY + caseId);
+  } catch {
+    return null;
+  }
+  if (!raw) return null;
+  try {
+    const d = JSON.parse(raw) as Partial<MessageDraft>;
+    if (typeof d.body !== 'string' || !d.body.trim() || !RECIPIENTS.includes(d.to as Recipient)) return null;
+    return {
+      to: d.to as Recipient,
+      template: typeof d.template === 'string' ? (d.template as MessageTemplateId | '') : '',
+      body: d.body,
+      savedAt: typeof d.savedAt === 'string' ? d.savedAt : '',
+    };
+  } catch {
+    return null;
+  }
+}
+
+export function clearDraft(storage: DraftStorage, caseId: string): void {
+  try {
+    storage.removeItem(DRAFT_KEY + caseId);
+  } catch {
+    // Nothing to clear.
+  }
 }
