@@ -181,38 +181,41 @@ pub async fn settle(
     calibration_item(&row)
 }
 
-fn agreement_figure(label: String, pairs: &[(&str, &str)]) -> AgreementFigure {
-    let k = cohen_kappa(pairs);
+/// A figure for `samples` second opinions of which `agreed` agree, with the
+/// kappa of `pairs`; no number below the minimum, and a note saying why.
+fn figure(label: String, samples: u32, agreed: u32, pairs: &[(&str, &str)]) -> AgreementFigure {
     let mut f = AgreementFigure {
         label,
-        samples: k.samples,
-        agreed: k.agreed,
+        samples,
+        agreed,
         raw_agreement: None,
         kappa: None,
         kappa_low: None,
         kappa_high: None,
         note: None,
     };
-    if k.samples < MIN_AGREEMENT_SAMPLES {
-        f.note = Some(format!(
-            "{} second opinion{}; {MIN_AGREEMENT_SAMPLES} are needed for a figure",
-            k.samples,
-            if k.samples == 1 { "" } else { "s" }
-        ));
+    if samples < MIN_AGREEMENT_SAMPLES {
+        let s = if samples == 1 { "" } else { "s" };
+        f.note =
+            Some(format!("{samples} second opinion{s}; {MIN_AGREEMENT_SAMPLES} are needed for a figure"));
         return f;
     }
-    f.raw_agreement = Some(k.observed);
-    f.kappa = k.kappa;
-    f.kappa_low = k.low;
-    f.kappa_high = k.high;
+    let k = cohen_kappa(pairs);
+    f.raw_agreement = Some(f64::from(agreed) / f64::from(samples));
+    (f.kappa, f.kappa_low, f.kappa_high) = (k.kappa, k.low, k.high);
     if k.kappa.is_none() {
         f.note = Some("every decision in these samples was the same; kappa is undefined".into());
     }
     f
 }
 
-/// Agreement where one label is tested against the rest; only pairs in which
-/// either side chose it count as its samples.
+fn agreement_figure(label: String, pairs: &[(&str, &str)]) -> AgreementFigure {
+    let agreed = pairs.iter().filter(|(a, b)| a == b).count() as u32;
+    figure(label, pairs.len() as u32, agreed, pairs)
+}
+
+/// Agreement where one label is tested against the rest (kappa over every
+/// pair); only pairs in which either side chose it count as its samples.
 fn label_figure(label: &str, pairs: &[(&str, &str)]) -> AgreementFigure {
     let binary: Vec<(&str, &str)> = pairs
         .iter()
@@ -220,19 +223,7 @@ fn label_figure(label: &str, pairs: &[(&str, &str)]) -> AgreementFigure {
         .collect();
     let involved = pairs.iter().filter(|(a, b)| *a == label || *b == label).count() as u32;
     let both = pairs.iter().filter(|(a, b)| *a == label && *b == label).count() as u32;
-    let mut f = agreement_figure(label.to_owned(), &binary);
-    f.samples = involved;
-    f.agreed = both;
-    if involved < MIN_AGREEMENT_SAMPLES {
-        f.raw_agreement = None;
-        f.kappa = None;
-        f.kappa_low = None;
-        f.kappa_high = None;
-        f.note = Some(format!("{involved} second opinions involve it; {MIN_AGREEMENT_SAMPLES} are needed"));
-    } else {
-        f.raw_agreement = Some(f64::from(both) / f64::from(involved));
-    }
-    f
+    figure(label.to_owned(), involved, both, &binary)
 }
 
 struct Users {
@@ -411,10 +402,7 @@ fn bias_figure(label: String, finals: &[&Final], config: BiasConfig) -> BiasFigu
 
 fn bias(user: &User, users: &Users, finals: &[Final], config: &FairnessConfig) -> BiasReport {
     let all: Vec<&Final> = finals.iter().collect();
-    let mut by: BTreeMap<&str, Vec<&Final>> = BTreeMap::new();
-    for f in finals {
-        by.entry(&f.decided_by).or_default().push(f);
-    }
+    let by = by_decider(finals);
     let see_all = user.role == Role::Admin;
     let mut moderators: Vec<BiasFigure> = by
         .iter()
@@ -463,7 +451,7 @@ async fn shop_outliers(
         }
     }
     let industry_of =
-        |id: &str| shops.get(id).and_then(|s| s.industries.first().copied()).map(|i| format!("{i:?}"));
+        |id: &str| shops.get(id).and_then(|s| s.industries.first().copied()).map(|i| i.code().to_owned());
     let mut per_industry: HashMap<String, (u32, u32)> = HashMap::new();
     for (shop, (n, x)) in &per_shop {
         if let Some(ind) = industry_of(shop) {
@@ -498,17 +486,27 @@ async fn shop_outliers(
     Ok(out)
 }
 
+/// Final decisions grouped by who made them, in time order.
+fn by_decider(finals: &[Final]) -> BTreeMap<&str, Vec<&Final>> {
+    let mut by: BTreeMap<&str, Vec<&Final>> = BTreeMap::new();
+    for f in finals {
+        by.entry(&f.decided_by).or_default().push(f);
+    }
+    by
+}
+
 fn members(users: &Users, finals: &[Final], now: DateTime<Utc>) -> Vec<MemberFigure> {
     let this_hour = now.duration_trunc(Duration::hours(1)).unwrap_or(now);
     let first = this_hour - Duration::hours(23);
+    let by = by_decider(finals);
     let mut out: Vec<MemberFigure> = users
         .names
         .iter()
         .filter(|(_, (_, role))| *role == Role::Moderator)
         .map(|(id, (name, role))| {
-            let mine: Vec<&Final> = finals.iter().filter(|f| f.decided_by == *id).collect();
+            let mine: &[&Final] = by.get(id.as_str()).map_or(&[], Vec::as_slice);
             let mut per_hour = vec![0u32; 24];
-            for f in &mine {
+            for f in mine {
                 if f.decided_at >= first {
                     let h = (f.decided_at - first).num_hours();
                     if let Some(slot) = usize::try_from(h).ok().and_then(|h| per_hour.get_mut(h)) {
@@ -517,7 +515,7 @@ fn members(users: &Users, finals: &[Final], now: DateTime<Utc>) -> Vec<MemberFig
                 }
             }
             let mut decisions: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
-            for f in &mine {
+            for f in mine {
                 if let Some(slot) = decisions
                     .entry(f.label.as_str())
                     .or_insert_with(|| vec![0; 5])

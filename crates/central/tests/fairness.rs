@@ -21,6 +21,15 @@ on_both_backends!(
     seeded_history_feeds_every_figure,
 );
 
+/// A server that draws `share` of moderators' decisions for a second opinion.
+async fn sampling(backend: Backend, share: f64) -> Server {
+    support::start_with(backend, |mut c| {
+        c.fairness.sample_share = share;
+        c
+    })
+    .await
+}
+
 async fn user(s: &Server, name: &str, role: Role) -> String {
     auth::add_user(&s.db, name, role).await.unwrap()
 }
@@ -88,11 +97,7 @@ async fn shop(s: &Server) -> String {
 }
 
 async fn second_opinions_are_blind_and_never_change_the_review(backend: Backend) {
-    let s = support::start_with(backend, |mut c| {
-        c.fairness.sample_share = 1.0;
-        c
-    })
-    .await;
+    let s = sampling(backend, 1.0).await;
     let admin = user(&s, "Ada Admin", Role::Admin).await;
     let anna = user(&s, "Anna First", Role::Moderator).await;
     let ben = user(&s, "Ben Second", Role::Moderator).await;
@@ -199,11 +204,7 @@ fn independent_kappa(pairs: &[(&str, &str)]) -> (f64, f64) {
 }
 
 async fn agreement_matches_an_independent_computation(backend: Backend) {
-    let s = support::start_with(backend, |mut c| {
-        c.fairness.sample_share = 1.0;
-        c
-    })
-    .await;
+    let s = sampling(backend, 1.0).await;
     let admin = user(&s, "Ada Admin", Role::Admin).await;
     let anna = user(&s, "Anna First", Role::Moderator).await;
     let ben = user(&s, "Ben Second", Role::Moderator).await;
@@ -267,11 +268,7 @@ async fn agreement_matches_an_independent_computation(backend: Backend) {
 }
 
 async fn the_bias_guard_finds_a_planted_bias_and_flags_the_shop(backend: Backend) {
-    let s = support::start_with(backend, |mut c| {
-        c.fairness.sample_share = 0.0;
-        c
-    })
-    .await;
+    let s = sampling(backend, 0.0).await;
     let admin = user(&s, "Ada Admin", Role::Admin).await;
     let biased = user(&s, "Bea Biased", Role::Moderator).await;
     let fair = user(&s, "Fred Fair", Role::Moderator).await;

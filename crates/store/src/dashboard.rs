@@ -77,6 +77,8 @@ pub struct LocalFigures {
     pub decided_total: u32,
     pub queue: QueueAge,
     pub decisions_by_stars: Vec<DecisionStars>,
+    /// Days `hits_by_day` covers, today included (days without hits are absent).
+    pub hit_days: u32,
     pub hits_by_day: Vec<HitDay>,
     /// Open audits and disputes, nearest deadline first.
     pub cases: Vec<CaseAge>,
@@ -176,6 +178,7 @@ impl Store {
             decided_total,
             queue,
             decisions_by_stars,
+            hit_days: HIT_DAYS as u32,
             hits_by_day,
             cases,
         })

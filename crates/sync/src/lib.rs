@@ -227,10 +227,36 @@ impl Client {
         })
     }
 
+    /// Sends an authorised request for `path` (with an optional JSON body) and
+    /// returns the checked answer: one place for the token, errors and codes.
+    async fn send<B: serde::Serialize>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<reqwest::Response, SyncError> {
+        let mut req = self.http.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        Self::check(req.send().await.map_err(transport)?).await
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, SyncError> {
+        self.send::<()>(reqwest::Method::GET, path, None).await?.json().await.map_err(transport)
+    }
+
+    async fn post_json<B: serde::Serialize, T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, SyncError> {
+        self.send(reqwest::Method::POST, path, Some(body)).await?.json().await.map_err(transport)
+    }
+
     /// Who the token belongs to (the sign-in check).
     pub async fn me(&self) -> Result<Me, SyncError> {
-        let resp = self.http.get(format!("{}/v1/me", self.base)).bearer_auth(&self.token).send().await;
-        Self::check(resp.map_err(transport)?).await?.json().await.map_err(transport)
+        self.get_json("/v1/me").await
     }
 
     /// Pulls every change since the stored cursor.
@@ -238,14 +264,9 @@ impl Client {
         let mut report = PullReport::default();
         let mut since = store.cursor(FEED).await?.unwrap_or_else(|| "0".into());
         loop {
-            let resp = self
-                .http
-                .get(format!("{}/v1/changes?since={}&limit={PAGE_SIZE}", self.base, cursor_param(&since)?))
-                .bearer_auth(&self.token)
-                .send()
-                .await
-                .map_err(transport)?;
-            let page: ChangesPage = Self::check(resp).await?.json().await.map_err(transport)?;
+            let page: ChangesPage = self
+                .get_json(&format!("/v1/changes?since={}&limit={PAGE_SIZE}", cursor_param(&since)?))
+                .await?;
             let mut changes = ServerChanges { cursor: page.next_cursor.clone(), ..ServerChanges::default() };
             for c in &page.items {
                 match (&c.op, &c.entity) {
@@ -393,15 +414,7 @@ impl Client {
     }
 
     async fn post_mutations(&self, batch: &MutationBatch) -> Result<MutationResponse, SyncError> {
-        let resp = self
-            .http
-            .post(format!("{}/v1/mutations", self.base))
-            .bearer_auth(&self.token)
-            .json(batch)
-            .send()
-            .await
-            .map_err(transport)?;
-        let answer: MutationResponse = Self::check(resp).await?.json().await.map_err(transport)?;
+        let answer: MutationResponse = self.post_json("/v1/mutations", batch).await?;
         if answer.results.len() != batch.mutations.len() {
             return Err(SyncError::Protocol("the server answered a different number of results".into()));
         }
@@ -438,13 +451,9 @@ impl Client {
                         continue;
                     }
                     let resp = self
-                        .http
-                        .get(format!("{}/v1/evidence/{}", self.base, sha256))
-                        .bearer_auth(&self.token)
-                        .send()
-                        .await
-                        .map_err(transport)?;
-                    let bytes = Self::check(resp).await?.bytes().await.map_err(transport)?;
+                        .send::<()>(reqwest::Method::GET, &format!("/v1/evidence/{sha256}"), None)
+                        .await?;
+                    let bytes = resp.bytes().await.map_err(transport)?;
                     if evidence::sha256_hex(&bytes) != *sha256 {
                         return Err(SyncError::Protocol(format!("evidence {sha256} arrived damaged")));
                     }
@@ -481,15 +490,7 @@ impl Client {
                     lease_seconds: Some(CLAIM_LEASE_SECONDS),
                     filter: Default::default(),
                 };
-                let resp = self
-                    .http
-                    .post(format!("{}/v1/claims", self.base))
-                    .bearer_auth(&self.token)
-                    .json(&req)
-                    .send()
-                    .await
-                    .map_err(transport)?;
-                Self::check(resp).await?.json().await.map_err(transport)?
+                self.post_json("/v1/claims", &req).await?
             }
         };
         let n = claim.ids.len();
@@ -508,15 +509,7 @@ impl Client {
     /// pending review (their ids are the samples'). Nothing marks them locally
     /// either: the moderator decides them as they would any review.
     pub async fn fetch_samples(&self, store: &Store) -> Result<usize, SyncError> {
-        let resp = self
-            .http
-            .get(format!("{}/v1/samples", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .map_err(transport)?;
-        let page: trustdesk_api::fairness::SamplesPage =
-            Self::check(resp).await?.json().await.map_err(transport)?;
+        let page: trustdesk_api::fairness::SamplesPage = self.get_json("/v1/samples").await?;
         store.upsert_reviews(&page.reviews).await?;
         Ok(page.reviews.len())
     }
@@ -524,15 +517,7 @@ impl Client {
     /// The team's fairness figures, kept for the dashboard (shown offline with
     /// their age). Kept as the server's JSON: the dashboard parses it.
     pub async fn fetch_fairness(&self, store: &Store) -> Result<(), SyncError> {
-        let resp = self
-            .http
-            .get(format!("{}/v1/fairness", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .map_err(transport)?;
-        let report: trustdesk_api::fairness::FairnessReport =
-            Self::check(resp).await?.json().await.map_err(transport)?;
+        let report: trustdesk_api::fairness::FairnessReport = self.get_json("/v1/fairness").await?;
         let body = serde_json::to_string(&report).map_err(|e| SyncError::Protocol(e.to_string()))?;
         store.put_cached_figures(FAIRNESS_CACHE, &body, Utc::now()).await?;
         Ok(())
@@ -541,16 +526,9 @@ impl Client {
     /// Extends a claim by a full lease; `None` when the server no longer has it
     /// (expired and cleaned up, or released elsewhere), so a new one is taken.
     async fn extend_claim(&self, claim_id: &str) -> Result<Option<Claim>, SyncError> {
-        let resp = self
-            .http
-            .post(format!("{}/v1/claims/{claim_id}/extend", self.base))
-            .bearer_auth(&self.token)
-            .json(&trustdesk_api::ExtendClaim { lease_seconds: CLAIM_LEASE_SECONDS })
-            .send()
-            .await
-            .map_err(transport)?;
-        match Self::check(resp).await {
-            Ok(r) => Ok(Some(r.json().await.map_err(transport)?)),
+        let extend = trustdesk_api::ExtendClaim { lease_seconds: CLAIM_LEASE_SECONDS };
+        match self.post_json(&format!("/v1/claims/{claim_id}/extend"), &extend).await {
+            Ok(claim) => Ok(Some(claim)),
             Err(SyncError::Server { status: 404 | 409, .. }) => Ok(None),
             Err(e) => Err(e),
         }
@@ -562,14 +540,10 @@ impl Client {
         let mut released = 0;
         for kind in ["review", "audit", "dispute"] {
             let Some(held) = store.claim(kind).await? else { continue };
-            let resp = self
-                .http
-                .delete(format!("{}/v1/claims/{}", self.base, held.claim_id))
-                .bearer_auth(&self.token)
-                .send()
+            match self
+                .send::<()>(reqwest::Method::DELETE, &format!("/v1/claims/{}", held.claim_id), None)
                 .await
-                .map_err(transport)?;
-            match Self::check(resp).await {
+            {
                 Ok(_) => released += 1,
                 // Gone already: nothing to release.
                 Err(SyncError::Server { status: 404, .. }) => {}
@@ -582,14 +556,7 @@ impl Client {
 
     /// The admin's calibration queue: disagreements, open ones first.
     pub async fn calibration(&self) -> Result<Vec<trustdesk_api::fairness::CalibrationItem>, SyncError> {
-        let resp = self
-            .http
-            .get(format!("{}/v1/calibration", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .map_err(transport)?;
-        Self::check(resp).await?.json().await.map_err(transport)
+        self.get_json("/v1/calibration").await
     }
 
     /// Records the settled answer of a disagreement (admins).
@@ -598,15 +565,8 @@ impl Client {
         sample_id: &str,
         decision: &str,
     ) -> Result<trustdesk_api::fairness::CalibrationItem, SyncError> {
-        let resp = self
-            .http
-            .post(format!("{}/v1/calibration/{sample_id}", self.base))
-            .bearer_auth(&self.token)
-            .json(&trustdesk_api::fairness::SettleCalibration { decision: decision.to_owned() })
-            .send()
-            .await
-            .map_err(transport)?;
-        Self::check(resp).await?.json().await.map_err(transport)
+        let settle = trustdesk_api::fairness::SettleCalibration { decision: decision.to_owned() };
+        self.post_json(&format!("/v1/calibration/{sample_id}"), &settle).await
     }
 
     /// Push, then pull: the server's new versions replace the local overlay.

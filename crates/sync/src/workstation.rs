@@ -61,7 +61,7 @@ pub async fn sign_in(
 pub async fn sign_out(store: &Store) -> Result<(), SyncError> {
     if let Some(s) = store.session().await? {
         // Best effort: offline, the leases simply run out.
-        if let Ok(client) = connect(store, None, &ClientOptions::default()).await {
+        if let Ok(client) = connect(store, None, &ClientOptions::from_env()).await {
             if let Err(e) = client.release_claims(store).await {
                 tracing::info!(error = %e, "claims not released at sign-out; their leases run out");
             }

@@ -31,7 +31,7 @@ it('draws every dashboard chart with patterns under a frozen Object.prototype', 
         { decision: 'reject:insult', by_stars: [3, 1, 0, 0, 0] },
       ]).rows,
     ),
-    hitsOption(theme, hitTable([{ day: '2026-11-26', category: 'insult', hits: 2 }], '2026-11-26T10:00:00Z')),
+    hitsOption(theme, hitTable([{ day: '2026-11-26', category: 'insult', hits: 2 }], '2026-11-26T10:00:00Z', 14)),
     membersOption(
       theme,
       memberRows([

@@ -180,6 +180,7 @@ describe('dashboard tables', () => {
         { day: '2026-11-26', category: 'insult', hits: 1 },
       ],
       '2026-11-26T14:30:00Z',
+      14,
     );
     expect(t.days).toHaveLength(14);
     expect(t.days[0]).toBe('2026-11-13');
@@ -251,7 +252,7 @@ describe('dashboard charts', () => {
     expect(ds[0]).toMatchObject({ name: 'Published', data: [0, 0, 1, 2, 3], stack: 'total' });
     expect((d.xAxis as { data: string[] }).data).toEqual(['1 star', '2 stars', '3 stars', '4 stars', '5 stars']);
 
-    const h = hitsOption(FALLBACK_THEME, hitTable([{ day: '2026-11-26', category: 'insult', hits: 2 }], '2026-11-26T10:00:00Z'));
+    const h = hitsOption(FALLBACK_THEME, hitTable([{ day: '2026-11-26', category: 'insult', hits: 2 }], '2026-11-26T10:00:00Z', 14));
     const hs = h.series as { name: string; data: number[] }[];
     expect(hs.map((s) => s.name)).toEqual(['Insult or racist statement']);
     expect(hs[0]?.data.at(-1)).toBe(2);

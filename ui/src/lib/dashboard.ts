@@ -30,8 +30,6 @@ export type ChartOption = ComposeOption<
   BarSeriesOption | GridComponentOption | LegendComponentOption | TooltipComponentOption | AriaComponentOption
 >;
 
-/** Days of ARM filter hits the store reports (`trustdesk_store::dashboard::HIT_DAYS`). */
-export const HIT_DAYS = 14;
 
 export const DASHBOARD_SHORTCUTS: { keys: string; what: string }[] = [
   { keys: 'r', what: 'refresh the figures' },
@@ -294,9 +292,9 @@ export interface HitTable {
 }
 
 /** Hits per day and category, every day of the window present (zero-filled). */
-export function hitTable(hits: HitDay[], generatedAt: string): HitTable {
+export function hitTable(hits: HitDay[], generatedAt: string, windowDays: number): HitTable {
   const today = formatDate(new Date(Date.parse(generatedAt) || Date.now()).toISOString());
-  let first = addDays(today, -(HIT_DAYS - 1));
+  let first = addDays(today, -(windowDays - 1));
   for (const h of hits) if (h.day < first) first = h.day;
   const days: string[] = [];
   for (let d = first; d <= today && days.length < 366; d = addDays(d, 1)) days.push(d);

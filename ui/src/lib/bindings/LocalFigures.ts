@@ -13,7 +13,11 @@ throughput: Array<HourCount>,
 /**
  * Decisions made on this workstation, ever (undone ones not counted).
  */
-decided_total: number, queue: QueueAge, decisions_by_stars: Array<DecisionStars>, hits_by_day: Array<HitDay>, 
+decided_total: number, queue: QueueAge, decisions_by_stars: Array<DecisionStars>, 
+/**
+ * Days `hits_by_day` covers, today included (days without hits are absent).
+ */
+hit_days: number, hits_by_day: Array<HitDay>, 
 /**
  * Open audits and disputes, nearest deadline first.
  */
