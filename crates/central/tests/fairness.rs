@@ -107,6 +107,9 @@ async fn second_opinions_are_blind_and_never_change_the_review(backend: Backend)
     decide_all(&s, &anna, &[(ids[0].clone(), "publish")]).await;
     let review_version = s.version_of("review", &ids[0]).await;
 
+    // Second opinions are given by moderators only.
+    s.get(Some(&admin), "/v1/samples").await.expect_error(403, "forbidden");
+    s.get(None, "/v1/samples").await.expect_error(401, "unauthorized");
     // The first decider never gets their own decision back.
     let own: SamplesPage = s.get(Some(&anna), "/v1/samples").await.json();
     assert!(own.reviews.is_empty());

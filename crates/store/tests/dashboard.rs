@@ -34,6 +34,7 @@ async fn figures_count_what_was_decided_and_what_waits() {
     let empty = store.local_figures(now).await.unwrap();
     assert_eq!(empty.decided_total, 0);
     assert_eq!(empty.throughput.len(), 24);
+    assert_eq!(empty.hit_days, trustdesk_store::dashboard::HIT_DAYS as u32, "the UI fills this many days");
     assert!(empty.throughput.iter().all(|h| h.decisions == 0));
     assert_eq!(empty.queue.pending, 200);
     assert_eq!(empty.queue.sla_hours, MODERATION_SLA_HOURS);
