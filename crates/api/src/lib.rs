@@ -412,8 +412,12 @@ pub struct NewComplaint {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(format = Uuid))]
     pub review_id: Option<String>,
-    /// At least one character that is not white space.
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 5000, pattern = "\\S"))]
+    /// At least one character that is not white space; no NUL characters
+    /// (PostgreSQL cannot store them).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 5000, pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")
+    )]
     pub text: String,
     /// When the reviewer's message arrived; default: now. Not in the future.
     #[serde(default)]
@@ -426,9 +430,10 @@ pub struct NewComplaint {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct DecideComplaint {
     pub outcome: ComplaintOutcome,
-    /// Required when dismissed; sent to the reviewer as plain text.
+    /// Required when dismissed; sent to the reviewer as plain text. No NUL
+    /// characters (PostgreSQL cannot store them).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(max_length = 5000))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 5000, pattern = "^[^\\u0000]*$"))]
     pub reasons: String,
 }
 

@@ -787,6 +787,12 @@ async fn openapi_describes_the_api(b: Backend) {
             "{label} missing from {pattern}"
         );
     }
+    // Texts the server refuses with NUL characters say so in their schema.
+    let schemas = &doc.body["components"]["schemas"];
+    for (schema, field) in [("NewComplaint", "text"), ("DecideComplaint", "reasons")] {
+        let p = schemas[schema]["properties"][field]["pattern"].as_str().unwrap_or_default();
+        assert!(p.contains("\\u0000"), "{schema}.{field}: {p}");
+    }
     let alternatives = pattern.matches('|').count();
     assert_eq!(alternatives, 2 + trustdesk_domain::RejectionReason::ALL.len() - 1, "{pattern}");
     assert!(doc.body["components"]["schemas"]["MutationBatch"].is_object());
