@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use trustdesk_domain::arm::{suggested_reason, ArmHit};
 use trustdesk_domain::review::{ExperienceCheck, ReviewFlags};
+use trustdesk_domain::statement::{may_be_illegal, IllegalMarking};
 use trustdesk_domain::{
     ArmCategory, Industry, RejectionReason, ReviewAction, ReviewSource, ReviewStatus, ShopRating,
 };
@@ -107,6 +108,9 @@ pub struct ReviewRow {
     pub hits: Vec<ArmHit>,
     /// The reason the hits point to, preselected in the reject dialog.
     pub suggested_reason: Option<RejectionReason>,
+    /// The allowed reasons a rejection may also mark as illegal content (those
+    /// the DSA database has an illegal-content category for).
+    pub illegal_reasons: Vec<RejectionReason>,
     /// The server did not apply the newest local decision: resolve it.
     pub attention: Option<AttentionDto>,
     pub flags: ReviewFlags,
@@ -155,6 +159,10 @@ pub struct DecideRequest {
     #[serde(default)]
     #[ts(optional)]
     pub message: Option<String>,
+    /// A rejection marking the content illegal: the provision and why.
+    #[serde(default)]
+    #[ts(optional)]
+    pub illegal: Option<IllegalMarking>,
 }
 
 /// A local decision the server did not apply.
@@ -213,6 +221,7 @@ impl From<ReviewView> for ReviewRow {
             status: v.effective_status,
             pending_decisions: v.pending_decisions,
             undoable_decision: v.newest_local_decision.map(|d| d.to_string()),
+            illegal_reasons: allowed_reasons.iter().copied().filter(|r| may_be_illegal(*r)).collect(),
             allowed_reasons,
             hits: v.hits,
             suggested_reason,

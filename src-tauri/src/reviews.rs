@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use tauri::State;
 use trustdesk_domain::decision::Grounds;
+use trustdesk_domain::statement::IllegalMarking;
 use trustdesk_domain::{templates, DecisionId, ReviewAction, ReviewId};
 use trustdesk_store::{NewDecision, ReviewQuery};
 use trustdesk_sync::workstation;
@@ -83,12 +84,26 @@ pub async fn decide_review(
 ) -> Result<ReviewRow, IpcError> {
     let s = opened(&state)?;
     let review_id: ReviewId = parse("review_id", &request.review_id)?;
+    let user = s.user().await?;
+    if request.illegal.is_some() {
+        // The marking must make a valid statement before it is recorded: an
+        // outbox entry the server would refuse helps nobody.
+        let view = s.store.get_review(review_id).await?;
+        workstation::preview_statement(
+            &view,
+            request.action,
+            request.message.as_deref(),
+            request.illegal.clone(),
+            &user,
+        )?;
+    }
     let decision = workstation::moderator_decision(
         review_id,
         request.action,
         request.facts,
         request.message,
-        s.user().await?,
+        request.illegal,
+        user,
     )?;
     workstation::decide(&s.store, decision).await?;
     sync.poke();
@@ -196,8 +211,9 @@ pub async fn statement_preview(
     review_id: String,
     action: ReviewAction,
     note: Option<String>,
+    illegal: Option<IllegalMarking>,
 ) -> Result<Option<String>, IpcError> {
     let s = opened(&state)?;
     let view = s.store.get_review(parse("review_id", &review_id)?).await?;
-    Ok(workstation::preview_statement(&view, action, note.as_deref(), &s.user().await?)?)
+    Ok(workstation::preview_statement(&view, action, note.as_deref(), illegal, &s.user().await?)?)
 }

@@ -36,10 +36,7 @@ pub const MAX_INGEST_REVIEWS: usize = 500;
 pub const MAX_REVIEW_TEXT_CHARS: usize = 10_000;
 /// Longest order or reviewer reference, in characters.
 pub const MAX_REFERENCE_CHARS: usize = 200;
-/// Longest complaint text (the reviewer's message as entered by staff), in characters.
-pub const MAX_COMPLAINT_TEXT_CHARS: usize = 5000;
-/// Longest reasons text of a complaint decision, in characters.
-pub const MAX_COMPLAINT_REASONS_CHARS: usize = 5000;
+pub use trustdesk_domain::complaint::{MAX_COMPLAINT_REASONS_CHARS, MAX_COMPLAINT_TEXT_CHARS};
 /// Largest page of the statement export.
 pub const MAX_EXPORT_LIMIT: u32 = 1000;
 /// Export page size when the client names none.
@@ -333,72 +330,7 @@ impl Entity {
     }
 }
 
-/// Where a complaint case stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
-pub enum ComplaintStatus {
-    Open,
-    /// The complaint was right: the review was published.
-    Upheld,
-    /// The decision stands; the reasons say why.
-    Dismissed,
-}
-
-impl ComplaintStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ComplaintStatus::Open => "open",
-            ComplaintStatus::Upheld => "upheld",
-            ComplaintStatus::Dismissed => "dismissed",
-        }
-    }
-}
-
-/// How a complaint is decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
-pub enum ComplaintOutcome {
-    Upheld,
-    Dismissed,
-}
-
-/// A reviewer's complaint against a decision that kept their review off the
-/// profile (DSA Art. 20). Decided by a person other than the one who decided.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
-pub struct ComplaintCase {
-    #[cfg_attr(feature = "openapi", schema(format = Uuid))]
-    pub id: String,
-    /// The contested decision; its statement of reasons has the same id.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
-    pub decision_id: DecisionId,
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
-    pub review_id: ReviewId,
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
-    pub shop_id: ShopId,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    pub language: LanguageCode,
-    /// Who made the contested decision: never the one who decides the complaint.
-    pub decision_by: String,
-    /// The moderator the case was routed to (none when no other moderator exists:
-    /// then any staff member other than `decision_by` may take it).
-    pub assigned_to: Option<String>,
-    /// The reviewer's complaint, plain text.
-    pub text: String,
-    pub received_at: DateTime<Utc>,
-    pub entered_by: String,
-    pub status: ComplaintStatus,
-    /// Set once decided.
-    pub decided_by: Option<String>,
-    pub decided_at: Option<DateTime<Utc>>,
-    pub reasons: Option<String>,
-    /// For an upheld complaint: the decision record that published the review.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Uuid))]
-    pub publish_decision_id: Option<DecisionId>,
-    pub version: i64,
-}
+pub use trustdesk_domain::complaint::{ComplaintCase, ComplaintOutcome, ComplaintStatus};
 
 /// `POST /v1/complaints` (admin or moderator): staff enter a reviewer's complaint.
 /// Name the decision, or the review (its latest decision with a statement).
@@ -429,12 +361,18 @@ pub struct NewComplaint {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct DecideComplaint {
+    #[cfg_attr(feature = "openapi", schema(value_type = doc::ComplaintOutcome))]
     pub outcome: ComplaintOutcome,
     /// Required when dismissed; sent to the reviewer as plain text. No NUL
     /// characters (PostgreSQL cannot store them).
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_length = 5000, pattern = "^[^\\u0000]*$"))]
     pub reasons: String,
+    /// A UUIDv7 the client chose: the decision is applied once under it, and a
+    /// repeated request (a lost answer) gets the case as it stands.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = Uuid))]
+    pub mutation_id: Option<String>,
 }
 
 /// `GET /v1/statements/export` (admin): one page of DSA Transparency Database lines.
@@ -944,6 +882,60 @@ pub mod doc {
     use serde::Serialize;
     use utoipa::ToSchema;
 
+    #[derive(Serialize, ToSchema, Clone, Copy)]
+    #[serde(rename_all = "snake_case")]
+    #[schema(as = ComplaintStatus)]
+    pub enum ComplaintStatus {
+        Open,
+        /// The complaint was right: the review was published.
+        Upheld,
+        /// The decision stands; the reasons say why.
+        Dismissed,
+    }
+
+    #[derive(Serialize, ToSchema, Clone, Copy)]
+    #[serde(rename_all = "snake_case")]
+    #[schema(as = ComplaintOutcome)]
+    pub enum ComplaintOutcome {
+        Upheld,
+        Dismissed,
+    }
+
+    /// A reviewer's complaint against a decision that kept their review off the
+    /// profile (DSA Art. 20). Decided by a person other than the one who decided.
+    #[derive(Serialize, ToSchema)]
+    #[schema(as = ComplaintCase)]
+    pub struct ComplaintCase {
+        #[schema(format = Uuid)]
+        pub id: String,
+        /// The contested decision; its statement of reasons has the same id.
+        #[schema(format = Uuid)]
+        pub decision_id: String,
+        #[schema(format = Uuid)]
+        pub review_id: String,
+        #[schema(format = Uuid)]
+        pub shop_id: String,
+        pub language: String,
+        /// Who made the contested decision: never the one who decides the complaint.
+        pub decision_by: String,
+        /// The moderator the case was routed to (none when no other moderator
+        /// exists: then any staff member other than `decision_by` may take it).
+        pub assigned_to: Option<String>,
+        /// The reviewer's complaint, plain text.
+        pub text: String,
+        pub received_at: DateTime<Utc>,
+        pub entered_by: String,
+        pub status: ComplaintStatus,
+        /// Set once decided.
+        pub decided_by: Option<String>,
+        pub decided_at: Option<DateTime<Utc>>,
+        pub reasons: Option<String>,
+        /// For an upheld complaint: the decision record that published the review.
+        #[schema(format = Uuid)]
+        pub publish_decision_id: Option<String>,
+        pub version: i64,
+    }
+
     #[derive(Serialize, ToSchema)]
     #[serde(tag = "action", rename_all = "snake_case")]
     #[schema(as = ReviewAction)]
@@ -1009,6 +1001,18 @@ pub mod doc {
         pub facts: String,
         pub filter_rules: Vec<String>,
         pub rule_pack_version: Option<String>,
+        /// Only on a rejection the moderator marks as illegal content.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub illegal: Option<IllegalMarking>,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    #[schema(as = IllegalMarking)]
+    pub struct IllegalMarking {
+        /// The legal provision, e.g. "§ 130 StGB"; up to 500 characters.
+        pub provision: String,
+        /// Why the content is illegal under it; up to 2000 characters.
+        pub explanation: String,
     }
 
     #[derive(Serialize, ToSchema, Clone, Copy)]
@@ -1388,10 +1392,42 @@ mod tests {
         ] {
             same::<_, ReviewAction>(&a);
         }
+        for (status, outcome) in [
+            (doc::ComplaintStatus::Open, doc::ComplaintOutcome::Upheld),
+            (doc::ComplaintStatus::Dismissed, doc::ComplaintOutcome::Dismissed),
+            (doc::ComplaintStatus::Upheld, doc::ComplaintOutcome::Upheld),
+        ] {
+            same::<_, ComplaintOutcome>(&outcome);
+            same::<_, ComplaintCase>(&doc::ComplaintCase {
+                id: uuid::Uuid::now_v7().to_string(),
+                decision_id: uuid::Uuid::now_v7().to_string(),
+                review_id: uuid::Uuid::now_v7().to_string(),
+                shop_id: uuid::Uuid::now_v7().to_string(),
+                language: "nl".into(),
+                decision_by: "u1".into(),
+                assigned_to: Some("u2".into()),
+                text: "t".into(),
+                received_at: chrono::Utc::now(),
+                entered_by: "u3".into(),
+                status,
+                decided_by: None,
+                decided_at: None,
+                reasons: Some("r".into()),
+                publish_decision_id: Some(uuid::Uuid::now_v7().to_string()),
+                version: 3,
+            });
+        }
         same::<_, Grounds>(&doc::Grounds {
             facts: "f".into(),
             filter_rules: vec!["r".into()],
             rule_pack_version: None,
+            illegal: None,
+        });
+        same::<_, Grounds>(&doc::Grounds {
+            facts: String::new(),
+            filter_rules: vec![],
+            rule_pack_version: Some("v".into()),
+            illegal: Some(doc::IllegalMarking { provision: "p".into(), explanation: "e".into() }),
         });
         for s in [
             doc::ChecklistStatus::Open,

@@ -12,8 +12,9 @@ use axum::http::StatusCode;
 use sqlx::{AnyConnection, Row};
 use trustdesk_api::{
     codes, ComplaintCase, ComplaintOutcome, ComplaintStatus, DecideComplaint, Entity, EntityKind,
-    NewComplaint, Role, MAX_COMPLAINT_REASONS_CHARS, MAX_COMPLAINT_TEXT_CHARS,
+    MutationOutcome, NewComplaint, Role, MAX_COMPLAINT_TEXT_CHARS,
 };
+use trustdesk_domain::complaint::{clean_reasons, ComplaintError};
 use trustdesk_domain::{DecisionId, Grounds, ReviewAction, ReviewDecision, ReviewStatus};
 
 use crate::auth::User;
@@ -46,6 +47,19 @@ fn bounded(field: &str, text: &str, max: usize) -> Result<(), ApiError> {
 
 fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::CONFLICT, code, message)
+}
+
+fn rule_error(e: ComplaintError) -> ApiError {
+    match e {
+        ComplaintError::OwnDecision => {
+            ApiError::new(StatusCode::FORBIDDEN, codes::OWN_DECISION, e.to_string())
+        }
+        ComplaintError::NotOpen(_) => conflict(codes::ILLEGAL_STATE, e.to_string()),
+        ComplaintError::ReasonsTooLong { .. } => {
+            ApiError::new(StatusCode::BAD_REQUEST, codes::TEXT_TOO_LONG, e.to_string())
+        }
+        ComplaintError::ReasonsRequired | ComplaintError::Nul => ApiError::bad_request(e.to_string()),
+    }
 }
 
 /// `POST /v1/complaints`.
@@ -168,11 +182,18 @@ pub async fn open(db: &Db, user: &User, req: NewComplaint) -> Result<ComplaintCa
     Ok(case)
 }
 
-/// `POST /v1/complaints/{id}/decide`.
+/// `POST /v1/complaints/{id}/decide`. With a `mutation_id` the decision is
+/// applied once: a repeat (the first answer was lost) gets the case as it stands.
 pub async fn decide(db: &Db, user: &User, id: &str, req: DecideComplaint) -> Result<ComplaintCase, ApiError> {
     require_staff(user)?;
-    let reasons = req.reasons.trim().to_owned();
-    bounded("reasons", &reasons, MAX_COMPLAINT_REASONS_CHARS)?;
+    let reasons = clean_reasons(&req.reasons).map_err(rule_error)?;
+    let mutation_id = match &req.mutation_id {
+        Some(m) => match uuid::Uuid::parse_str(m) {
+            Ok(u) if u.get_version_num() == 7 => Some(u.to_string()),
+            _ => return Err(ApiError::bad_request("mutation_id must be a UUIDv7")),
+        },
+        None => None,
+    };
     let now = db::now();
     let mut tx = db.write.begin().await?;
     // The case first: a request about no complaint is a 404 whatever it says.
@@ -182,22 +203,36 @@ pub async fn decide(db: &Db, user: &User, id: &str, req: DecideComplaint) -> Res
     let Entity::Complaint(mut case) = stored.entity else {
         return Err(ApiError::not_found("no such complaint"));
     };
-    if req.outcome == ComplaintOutcome::Dismissed && reasons.is_empty() {
-        return Err(ApiError::bad_request("a dismissed complaint needs its reasons"));
+    if let Some(mid) = &mutation_id {
+        // Recorded in the decision's transaction: it exists only if the decision does.
+        let fresh = sqlx::query(
+            "INSERT INTO mutations (id, user_id, entity_kind, entity_id, received_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (id) DO NOTHING RETURNING id",
+        )
+        .bind(mid)
+        .bind(&user.id)
+        .bind(EntityKind::Complaint.as_str())
+        .bind(id)
+        .bind(rfc3339(now))
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some();
+        if !fresh {
+            let row = sqlx::query("SELECT user_id, entity_id FROM mutations WHERE id = $1")
+                .bind(mid)
+                .fetch_one(&mut *tx)
+                .await?;
+            let (owner, target): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+            if owner != user.id || target != id {
+                return Err(conflict(
+                    codes::MUTATION_ID_IN_USE,
+                    "this mutation id was used for something else",
+                ));
+            }
+            return Ok(case);
+        }
     }
-    if case.decision_by == user.id {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            codes::OWN_DECISION,
-            "you made the contested decision: another moderator decides this complaint",
-        ));
-    }
-    if case.status != ComplaintStatus::Open {
-        return Err(conflict(
-            codes::ILLEGAL_STATE,
-            format!("the complaint is {} already", case.status.as_str()),
-        ));
-    }
+    case.decide(req.outcome, &reasons, &user.id, now).map_err(rule_error)?;
     if let (Some(holder), Some(until)) = (&stored.claimed_by, stored.claim_until) {
         if *holder != user.id && until > micros(now) {
             return Err(conflict(
@@ -272,13 +307,6 @@ pub async fn decide(db: &Db, user: &User, id: &str, req: DecideComplaint) -> Res
         publish = Some(decision);
     }
 
-    case.status = match req.outcome {
-        ComplaintOutcome::Upheld => ComplaintStatus::Upheld,
-        ComplaintOutcome::Dismissed => ComplaintStatus::Dismissed,
-    };
-    case.decided_by = Some(user.id.clone());
-    case.decided_at = Some(now);
-    case.reasons = Some(reasons.clone());
     case.publish_decision_id = publish.as_ref().map(|d| d.id);
     case.version += 1;
     sqlx::query(
@@ -307,6 +335,14 @@ pub async fn decide(db: &Db, user: &User, id: &str, req: DecideComplaint) -> Res
     )
     .await?;
     changed.push((Entity::Complaint(case.clone()), case.version));
+    if let Some(mid) = &mutation_id {
+        let outcome = MutationOutcome::Applied { new_version: case.version };
+        sqlx::query("UPDATE mutations SET outcome = $1 WHERE id = $2")
+            .bind(serde_json::to_string(&outcome).expect("outcomes serialise"))
+            .bind(mid)
+            .execute(&mut *tx)
+            .await?;
+    }
 
     let last = db::next_change_seq(&mut tx, changed.len() as i64).await?;
     let mut seq = last - changed.len() as i64;

@@ -768,7 +768,10 @@ fn transform(
                 statement.as_ref().map(|v| serde_json::from_value(v.clone())).transpose().map_err(|e| {
                     rejected(codes::STATEMENT_INVALID, format!("the statement of reasons is malformed: {e}"))
                 })?;
-            let prepared = if owes_statement(decision.action) || statement.is_some() {
+            let prepared = if owes_statement(decision.action)
+                || statement.is_some()
+                || decision.grounds.illegal.is_some()
+            {
                 let shop = ctx.shops.get(&review.shop_id.to_string());
                 let hits = shop.map(|s| ctx.scanner.hits(s, &review)).unwrap_or_default();
                 statements::prepare(

@@ -321,7 +321,7 @@ async fn export_statements(
     description = "Moderators and admins enter a reviewer's complaint (DSA Art. 20) against a decision with a \
         statement of reasons, named by its id or by the review (its latest such decision). The case is \
         routed to a moderator other than the one who decided, who can never claim or decide it.",
-    responses((status = 201, body = ComplaintCase), (status = 400, body = ErrorBody),
+    responses((status = 201, body = trustdesk_api::doc::ComplaintCase), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "complaint_exists")))]
 async fn open_complaint(
@@ -338,7 +338,7 @@ async fn open_complaint(
     description = "Upheld: the review is published (a new decision record, trail entry and review version in \
         the feed). Dismissed: the decision stands, with the reasons. Refused (403 `own_decision`) for the \
         user who made the contested decision.",
-    responses((status = 200, body = ComplaintCase), (status = 400, body = ErrorBody),
+    responses((status = 200, body = trustdesk_api::doc::ComplaintCase), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
 async fn decide_complaint(

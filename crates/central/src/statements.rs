@@ -45,6 +45,15 @@ pub fn prepare(
     sent: Option<&StatementOfReasons>,
 ) -> Result<Option<Prepared>, MutationOutcome> {
     if !owes_statement(decision.action) {
+        if decision.grounds.illegal.is_some() {
+            return Err(refuse(
+                codes::STATEMENT_INVALID,
+                format!(
+                    "a {} decision keeps the review on the profile and marks nothing illegal",
+                    decision.action.name()
+                ),
+            ));
+        }
         return match sent {
             None => Ok(None),
             Some(_) => Err(refuse(
@@ -61,7 +70,7 @@ pub fn prepare(
     // own statement mean the decision cannot be recorded as the DSA requires.
     let code = if sent.is_some() { codes::STATEMENT_INVALID } else { codes::STATEMENT_UNAVAILABLE };
     let (illegal, evidence_missing, free_text) = match sent {
-        None => (None, false, String::new()),
+        None => (decision.grounds.illegal.clone(), false, String::new()),
         Some(s) => {
             if s.template_version != templates.version() {
                 return Err(refuse(
@@ -88,6 +97,14 @@ pub fn prepare(
                     Some(IllegalMarking { provision: provision.clone(), explanation: explanation.clone() })
                 }
             };
+            // The record and its statement must tell one story (a statement
+            // alone may carry the marking: clients before grounds held it).
+            if decision.grounds.illegal.is_some() && illegal != decision.grounds.illegal {
+                return Err(refuse(
+                    code,
+                    "the statement's illegal-content marking differs from the decision's grounds",
+                ));
+            }
             (illegal, s.reason == StatementReason::EvidenceMissing, s.free_text.clone())
         }
     };

@@ -12,7 +12,7 @@ use support::{batch, Backend, Server};
 use trustdesk_api::{
     ComplaintCase, ComplaintStatus, MutationOutcome, MutationResponse, Role, StatementExportPage,
 };
-use trustdesk_domain::statement::{StatementInput, StatementReason};
+use trustdesk_domain::statement::{StatementGround, StatementInput, StatementReason};
 use trustdesk_domain::{
     DecisionInput, Grounds, RejectionReason, Review, ReviewAction, ReviewDecision, ReviewStatus, Shop,
     StatementOfReasons, StatementTemplates,
@@ -26,6 +26,8 @@ on_both_backends!(
     statements_refuse_bad_input,
     a_complaint_never_lands_with_the_moderator_who_decided,
     complaints_are_upheld_or_dismissed,
+    an_illegal_content_marking_in_the_grounds_makes_the_ground,
+    a_complaint_decision_with_a_mutation_id_lands_once,
 );
 
 const BIN: &str = env!("CARGO_BIN_EXE_trustdesk-central");
@@ -566,6 +568,56 @@ async fn statements_refuse_bad_input(b: Backend) {
     rejected_with(&o, "statement_unavailable");
 }
 
+/// The moderator's illegal-content marking travels in the decision's grounds: the
+/// server builds the statement on that ground and exports it as illegal content.
+async fn an_illegal_content_marking_in_the_grounds_makes_the_ground(b: Backend) {
+    let s = support::start(b).await;
+    let admin = s.user(Role::Admin).await;
+    let moderator = s.user(Role::Moderator).await;
+    let shop = first_shop(&s).await;
+    let marking =
+        json!({"provision": "§ 185 StGB", "explanation": "Calls the owner a criminal without any basis."});
+    let with_marking = |review: &str, action: Value| {
+        let mut m = decision(review, 1, action, "", None);
+        m["op"]["grounds"]["illegal"] = marking.clone();
+        m
+    };
+
+    // Publishing with a marking is refused: it keeps nothing off the profile.
+    let other = ingest(&s, &admin, &shop, "de", "Alles gut.").await;
+    let o = send(&s, &moderator, with_marking(&other, json!({"action": "publish"}))).await;
+    assert!(rejected_with(&o, "statement_invalid").contains("marks nothing illegal"));
+    // A reason the DSA database has no illegal category for is refused too.
+    let ad = ingest(&s, &admin, &shop, "de", "Ein Produkt mit Wirkung.").await;
+    let o =
+        send(&s, &moderator, with_marking(&ad, json!({"action": "reject", "reason": "product_reference"})))
+            .await;
+    assert!(rejected_with(&o, "statement_unavailable").contains("cannot be marked illegal"));
+
+    let review = ingest(&s, &admin, &shop, "de", "Der Inhaber ist ein Verbrecher.").await;
+    let m = with_marking(&review, json!({"action": "reject", "reason": "insult"}));
+    // A statement that contradicts the grounds is refused.
+    let contractual = client_statement(&s, &review, &m, |_| {}).await;
+    let o = send(&s, &moderator, with_statement(&m, contractual)).await;
+    assert!(rejected_with(&o, "statement_invalid").contains("differs"));
+    // Without a statement the server builds one on the marked ground.
+    applied(&s, &moderator, m.clone()).await;
+    let id = m["id"].as_str().unwrap();
+    let (rendered, st, line) = stored_statement(&s, id).await.expect("stored");
+    match &st.ground {
+        StatementGround::Illegal { provision, explanation, rule } => {
+            assert_eq!(provision, "§ 185 StGB");
+            assert_eq!(explanation, "Calls the owner a criminal without any basis.");
+            assert_eq!(rule, "arm.insult");
+        }
+        other => panic!("expected the illegal ground, got {other:?}"),
+    }
+    assert!(rendered.contains("§ 185 StGB"), "{rendered}");
+    assert_eq!(line["decision_ground"], "DECISION_GROUND_ILLEGAL_CONTENT");
+    assert_eq!(line["illegal_content_legal_ground"], "§ 185 StGB");
+    assert_valid(&validator(), &line);
+}
+
 async fn rejected_review(s: &Server, admin: &str, moderator: &str, shop: &str) -> (String, String) {
     let review = ingest(s, admin, shop, "de", "Der Händler ist ein Betrüger.").await;
     let m = decision(&review, 1, json!({"action": "reject", "reason": "insult"}), "", None);
@@ -798,4 +850,49 @@ async fn complaints_are_upheld_or_dismissed(b: Backend) {
     )
     .await
     .expect_error(404, "not_found");
+}
+
+/// A workstation sends its queued complaint decision with a mutation id: a
+/// repeat after a lost answer is applied once; another moderator deciding later
+/// is told the case is decided; a reused id elsewhere is refused.
+async fn a_complaint_decision_with_a_mutation_id_lands_once(b: Backend) {
+    let s = support::start(b).await;
+    let admin = s.user(Role::Admin).await;
+    let decider = s.user(Role::Moderator).await;
+    let second = s.user(Role::Moderator).await;
+    let third = s.user(Role::Moderator).await;
+    let shop = first_shop(&s).await;
+    let (_review, decision_id) = rejected_review(&s, &admin, &decider, &shop).await;
+    let case: ComplaintCase = s
+        .post(Some(&admin), "/v1/complaints", &json!({"decision_id": decision_id, "text": "Bitte prüfen."}))
+        .await
+        .json();
+    let path = format!("/v1/complaints/{}/decide", case.id);
+    let mid = uuid::Uuid::now_v7().to_string();
+    let body = json!({"outcome": "dismissed", "reasons": "Die Entscheidung bleibt.", "mutation_id": mid});
+
+    let r = s.post(Some(&second), &path, &json!({"outcome": "upheld", "mutation_id": "not-a-uuid"})).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    let first = s.post(Some(&second), &path, &body).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let again = s.post(Some(&second), &path, &body).await;
+    assert_eq!(again.status, 200, "a repeat gets the case: {}", again.body);
+    assert_eq!(again.body, first.body);
+    let outcomes: i64 = sqlx::query("SELECT COUNT(*) FROM complaint_outcomes WHERE complaint_id = $1")
+        .bind(&case.id)
+        .fetch_one(&s.db.read)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    assert_eq!(outcomes, 1, "applied once");
+    assert_eq!(s.version_of("complaint", &case.id).await, case.version + 1);
+
+    // Someone else, later, with their own id: the case is decided already.
+    let late = json!({"outcome": "upheld", "mutation_id": uuid::Uuid::now_v7().to_string()});
+    let r = s.post(Some(&third), &path, &late).await;
+    assert_eq!((r.status, r.body["code"].as_str()), (409, Some("illegal_state")), "{}", r.body);
+    // The same id from another user is refused, not taken as theirs.
+    let r = s.post(Some(&third), &path, &body).await;
+    assert_eq!((r.status, r.body["code"].as_str()), (409, Some("mutation_id_in_use")), "{}", r.body);
 }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{DecisionId, ReviewId};
 use crate::lifecycle::{ReviewAction, ReviewStatus, TransitionError};
 use crate::review::Stars;
+use crate::statement::IllegalMarking;
 
 /// Longest free text kept in a decision's grounds.
 pub const MAX_FACTS_CHARS: usize = 4000;
@@ -25,6 +26,11 @@ pub struct Grounds {
     pub filter_rules: Vec<String>,
     /// Rule-pack version those hits came from.
     pub rule_pack_version: Option<String>,
+    /// Set when the moderator marks the content illegal (the statement's ground
+    /// becomes the legal provision); absent for the contractual ground.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub illegal: Option<IllegalMarking>,
 }
 
 impl Grounds {

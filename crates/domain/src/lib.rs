@@ -8,6 +8,7 @@
 pub mod arm;
 pub mod audit;
 pub mod checklist;
+pub mod complaint;
 pub mod decision;
 pub mod dispute;
 pub mod dispute_templates;
@@ -25,6 +26,7 @@ pub use checklist::{
     ChecklistCounts, ChecklistTemplate, Criterion, ImprovementPoint, ImprovementReport, ItemChange,
     ReAuditItem, Severity, SpotCheckReason, SpotCheckRecommendation,
 };
+pub use complaint::{ComplaintCase, ComplaintChange, ComplaintError, ComplaintOutcome, ComplaintStatus};
 pub use decision::{DecisionError, DecisionInput, Grounds, ReviewDecision};
 pub use dispute::{
     DisputeCase, DisputeChange, DisputeDecision, DisputeError, DisputeOutcome, DisputeStage, Money, Remedy,

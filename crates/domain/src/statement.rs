@@ -944,6 +944,12 @@ pub struct DsaMapping {
     pub illegal_allowed: bool,
 }
 
+/// Whether a rejection for `reason` may be marked illegal content (the DSA
+/// database has an illegal-content category for it).
+pub fn may_be_illegal(reason: RejectionReason) -> bool {
+    dsa_mapping(StatementReason::from(reason)).illegal_allowed
+}
+
 /// Each reason's DSA category. Kept in step with docs/dsa-category-mapping.md.
 pub fn dsa_mapping(reason: StatementReason) -> DsaMapping {
     use DsaCategory as C;

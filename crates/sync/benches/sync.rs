@@ -103,7 +103,8 @@ async fn queue_decisions(env: &Env, client: &Client, store: &Store, round: u64) 
         .filter_map(seed::as_review)
         .take(DECISIONS)
         .map(|r| {
-            workstation::moderator_decision(r.id, ReviewAction::Publish, None, None, "bench".into()).unwrap()
+            workstation::moderator_decision(r.id, ReviewAction::Publish, None, None, None, "bench".into())
+                .unwrap()
         })
         .collect();
     assert_eq!(decisions.len(), DECISIONS);

@@ -303,18 +303,18 @@ impl Client {
             }
             let mut mutations = Vec::with_capacity(pending.len());
             for e in &pending {
-                // A decision with the moderator's note to the reviewer carries its
-                // statement (the server keeps the note and rebuilds the rest);
-                // without a note the server builds it alone.
-                let statement = match (
-                    &e.decision.message,
-                    trustdesk_domain::statement::owes_statement(e.decision.action),
-                ) {
-                    (Some(note), true) => {
+                // A decision with the moderator's note to the reviewer or an
+                // illegal-content marking carries its statement (the server keeps
+                // those choices and rebuilds the rest); otherwise the server builds
+                // it alone.
+                let chose = e.decision.message.is_some() || e.decision.grounds.illegal.is_some();
+                let statement = match (chose, trustdesk_domain::statement::owes_statement(e.decision.action))
+                {
+                    (true, true) => {
                         let view = store.get_review(e.decision.review_id).await?;
                         // A statement that cannot be built here (e.g. a note over the
                         // limit) must not block the outbox: the server builds its own.
-                        match workstation::statement_for(&view, &e.decision, Some(note)) {
+                        match workstation::statement_for(&view, &e.decision, e.decision.message.as_deref()) {
                             Ok(s) => s.and_then(|s| serde_json::to_value(s).ok()),
                             Err(err) => {
                                 tracing::warn!(code = err.code(), "statement left to the server: {err}");

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use trustdesk_domain::arm::ArmHit;
 use trustdesk_domain::decision::{DecisionInput, Grounds};
-use trustdesk_domain::statement::{owes_statement, StatementInput};
+use trustdesk_domain::statement::{owes_statement, IllegalMarking, StatementInput};
 use trustdesk_domain::{ReviewAction, ReviewDecision, ReviewId};
 use trustdesk_domain::{StatementOfReasons, StatementTemplates};
 use trustdesk_store::{NewDecision, ReviewQuery, ReviewView, Session, Store};
@@ -198,12 +198,16 @@ pub fn moderator_decision(
     action: ReviewAction,
     facts: Option<String>,
     message: Option<String>,
+    illegal: Option<IllegalMarking>,
     decided_by: String,
 ) -> Result<NewDecision, SyncError> {
     if matches!(action, ReviewAction::ReceiveEvidence | ReviewAction::ExpireDeadline) {
         return Err(SyncError::Refused(format!("{} is not a moderator's decision", action.name())));
     }
-    let grounds = Grounds { facts: facts.unwrap_or_default(), ..Grounds::default() };
+    if illegal.is_some() && !matches!(action, ReviewAction::Reject { .. }) {
+        return Err(SyncError::Refused("only a rejection can mark content illegal".into()));
+    }
+    let grounds = Grounds { facts: facts.unwrap_or_default(), illegal, ..Grounds::default() };
     Ok(NewDecision { review_id, action, grounds, decided_by, message })
 }
 
@@ -228,7 +232,7 @@ pub fn statement_for(
         review: &view.review,
         shop_name: &view.shop.name,
         hits: &view.hits,
-        illegal: None,
+        illegal: decision.grounds.illegal.clone(),
         evidence_missing: false,
         free_text: note.unwrap_or_default().trim().to_owned(),
     };
@@ -238,11 +242,13 @@ pub fn statement_for(
 }
 
 /// What the reviewer would be told if the moderator took `action` now: the
-/// statement rendered in the review's language (English fallback).
+/// statement rendered in the review's language (English fallback). Also the
+/// check that an illegal-content marking holds before it is recorded.
 pub fn preview_statement(
     view: &ReviewView,
     action: ReviewAction,
     note: Option<&str>,
+    illegal: Option<IllegalMarking>,
     decided_by: &str,
 ) -> Result<Option<String>, SyncError> {
     let input = DecisionInput {
@@ -251,7 +257,7 @@ pub fn preview_statement(
         base_version: view.review.version,
         stars: view.review.stars,
         action,
-        grounds: Grounds::default(),
+        grounds: Grounds { illegal, ..Grounds::default() },
         decided_by: decided_by.to_owned(),
         message: None,
     };

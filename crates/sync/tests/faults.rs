@@ -108,6 +108,7 @@ async fn decide_some(st: &Station, rng: &mut Rng, made: &mut Vec<ReviewDecision>
             action,
             Some("Checked against the order.".into()),
             message,
+            None,
             st.user.clone(),
         )
         .unwrap();

@@ -130,8 +130,15 @@ async fn the_cli_killed_during_sync_at_random_moments_loses_and_repeats_nothing(
             .items
             .into_iter()
             .map(|v| {
-                workstation::moderator_decision(v.review.id, ReviewAction::Publish, None, None, "Lou".into())
-                    .unwrap()
+                workstation::moderator_decision(
+                    v.review.id,
+                    ReviewAction::Publish,
+                    None,
+                    None,
+                    None,
+                    "Lou".into(),
+                )
+                .unwrap()
             })
             .collect();
         colleague.record_decisions(batch, Utc::now()).await.unwrap();

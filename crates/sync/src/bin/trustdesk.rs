@@ -212,9 +212,11 @@ async fn command(store: &Store, options: &ClientOptions, command: Command) -> Re
                 DecideAction::RefuseEvidence => (ReviewAction::RefuseEvidence, None),
             };
             let by = workstation::decider(store).await?;
-            let d =
-                workstation::decide(store, workstation::moderator_decision(id, action, None, message, by)?)
-                    .await?;
+            let d = workstation::decide(
+                store,
+                workstation::moderator_decision(id, action, None, message, None, by)?,
+            )
+            .await?;
             println!("{}", d.id);
         }
     }
