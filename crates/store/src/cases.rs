@@ -8,8 +8,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sqlx::{Row, SqliteConnection};
 use trustdesk_domain::audit::AuditChange;
+use trustdesk_domain::complaint::{ComplaintCase, ComplaintChange};
 use trustdesk_domain::dispute::DisputeChange;
-use trustdesk_domain::{AuditCase, AuditId, DecisionId, DisputeCase, DisputeId, Shop, ShopId};
+use trustdesk_domain::{AuditCase, AuditId, DecisionId, DisputeCase, DisputeId, ReviewId, Shop, ShopId};
 
 use crate::{parse_id, rows, Store, StoreError};
 
@@ -79,10 +80,37 @@ impl LocalCase for DisputeCase {
     }
 }
 
+impl LocalCase for ComplaintCase {
+    type Change = ComplaintChange;
+    const KIND: &'static str = "complaint";
+    const TABLE: &'static str = "complaints";
+    fn id_string(&self) -> String {
+        self.id.clone()
+    }
+    fn shop(&self) -> ShopId {
+        self.shop_id
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn label(&self) -> String {
+        self.status.as_str().to_owned()
+    }
+    fn due(&self) -> DateTime<Utc> {
+        self.received_at
+    }
+    /// `by` is the user's id: the contested decision names its maker by id.
+    fn apply_change(&mut self, change: &ComplaintChange, by: &str, now: DateTime<Utc>) -> Result<(), String> {
+        self.apply(change, by, now).map_err(|e| e.to_string())
+    }
+}
+
 /// An audit as the auditor sees it.
 pub type AuditView = CaseView<AuditCase>;
 /// A dispute as the mediator sees it.
 pub type DisputeView = CaseView<DisputeCase>;
+/// A reviewer's complaint as the moderator sees it.
+pub type ComplaintView = CaseView<ComplaintCase>;
 
 /// A case as its user sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -237,6 +265,37 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<DecisionId, CaseChangeError> {
         self.record_case_change::<DisputeCase>(&id.to_string(), change, by, now).await
+    }
+
+    /// Every complaint on the workstation, oldest first.
+    pub async fn complaints(&self) -> Result<Vec<ComplaintView>, StoreError> {
+        self.cases::<ComplaintCase>().await
+    }
+
+    /// The complaints against decisions on one review (its history).
+    pub async fn complaints_on_review(&self, review: ReviewId) -> Result<Vec<ComplaintView>, StoreError> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM complaints WHERE json_extract(server_copy, '$.review_id') = ?1 ORDER BY due, id",
+        )
+        .bind(review.to_string())
+        .fetch_all(&self.reader)
+        .await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(self.case::<ComplaintCase>(&id).await?);
+        }
+        Ok(out)
+    }
+
+    /// Decides a complaint locally (queued for the server). `by` is the user's id.
+    pub async fn record_complaint_change(
+        &self,
+        id: &str,
+        change: &ComplaintChange,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<DecisionId, CaseChangeError> {
+        self.record_case_change::<ComplaintCase>(id, change, by, now).await
     }
 
     pub async fn cases<C: LocalCase>(&self) -> Result<Vec<CaseView<C>>, StoreError> {

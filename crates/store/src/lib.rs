@@ -33,8 +33,8 @@ use trustdesk_domain::{
 };
 
 pub use cases::{
-    AuditChangeError, AuditView, CaseAttention, CaseChangeError, CaseOutboxEntry, CaseView, DisputeView,
-    LocalCase,
+    AuditChangeError, AuditView, CaseAttention, CaseChangeError, CaseOutboxEntry, CaseView, ComplaintView,
+    DisputeView, LocalCase,
 };
 pub use error::StoreError;
 pub use query::{fts_query, FlagFilter, ReviewQuery, Sort};
@@ -62,6 +62,7 @@ pub struct ServerChanges {
     pub deleted_reviews: Vec<ReviewId>,
     pub audits: Vec<trustdesk_domain::AuditCase>,
     pub disputes: Vec<trustdesk_domain::DisputeCase>,
+    pub complaints: Vec<trustdesk_domain::ComplaintCase>,
     /// The feed cursor after this page.
     pub cursor: String,
 }
@@ -167,6 +168,7 @@ impl Store {
         write_reviews(&mut tx, &page.reviews).await?;
         cases::write_cases(&mut tx, &page.audits).await?;
         cases::write_cases(&mut tx, &page.disputes).await?;
+        cases::write_cases(&mut tx, &page.complaints).await?;
         for id in &page.deleted_reviews {
             delete_review(&mut tx, &id.to_string(), now).await?;
         }

@@ -18,8 +18,9 @@ use chrono::Utc;
 use trustdesk_api::{
     ChangeOp, ChangesPage, Entity, Me, Mutation, MutationBatch, MutationOp, MutationOutcome, MutationResponse,
 };
-use trustdesk_api::{Claim, ClaimRequest, WorkKind};
+use trustdesk_api::{Claim, ClaimRequest, ComplaintCase, DecideComplaint, WorkKind};
 use trustdesk_domain::audit::AuditChange;
+use trustdesk_domain::complaint::ComplaintChange;
 use trustdesk_domain::dispute::DisputeChange;
 use trustdesk_domain::{AuditId, DisputeId, EvidenceRef, ReviewId};
 use trustdesk_store::{ServerChanges, Store, StoreError};
@@ -274,6 +275,7 @@ impl Client {
                     (ChangeOp::Upsert, Some(Entity::Review(r))) => changes.reviews.push(r.clone()),
                     (ChangeOp::Upsert, Some(Entity::Audit(a))) => changes.audits.push(a.clone()),
                     (ChangeOp::Upsert, Some(Entity::Dispute(d))) => changes.disputes.push(d.clone()),
+                    (ChangeOp::Upsert, Some(Entity::Complaint(c))) => changes.complaints.push(c.clone()),
                     (ChangeOp::Delete, _) if c.kind == trustdesk_api::EntityKind::Review => {
                         let id: ReviewId =
                             c.id.parse()
@@ -374,6 +376,27 @@ impl Client {
                 let bad = |what: &str| {
                     SyncError::Protocol(format!("bad {what} in the case outbox: {:?}", e.entity_id))
                 };
+                if e.entity_kind == "complaint" {
+                    // Complaints have their own endpoint (upholding one also
+                    // publishes the review); the mutation id makes it exactly-once.
+                    let ComplaintChange::Decide { outcome, reasons } =
+                        serde_json::from_str(&e.change).map_err(|_| bad("change"))?;
+                    let body =
+                        DecideComplaint { outcome, reasons, mutation_id: Some(e.mutation_id.to_string()) };
+                    let path = format!("/v1/complaints/{}/decide", e.entity_id);
+                    match self.post_json::<_, ComplaintCase>(&path, &body).await {
+                        Ok(case) => {
+                            report.applied += 1;
+                            store.acknowledge_case(e.mutation_id, Some(case.version), Utc::now()).await?;
+                        }
+                        Err(SyncError::Server { status, code, message }) if (400..500).contains(&status) => {
+                            report.rejected += 1;
+                            store.mark_case_rejected(e.mutation_id, &code, &message, Utc::now()).await?;
+                        }
+                        Err(other) => return Err(other),
+                    }
+                    continue;
+                }
                 if e.entity_kind == "dispute" {
                     let change: DisputeChange = serde_json::from_str(&e.change).map_err(|_| bad("change"))?;
                     let dispute_id: DisputeId = e.entity_id.parse().map_err(|_| bad("dispute id"))?;
@@ -397,6 +420,9 @@ impl Client {
                     }
                 };
                 mutations.push(Mutation { id: e.mutation_id, base_version: e.base_version, op });
+            }
+            if mutations.is_empty() {
+                continue;
             }
             let batch = MutationBatch { mutations };
             let answer = self.post_mutations(&batch).await?;

@@ -149,3 +149,114 @@ async fn a_claim_near_its_end_is_extended_and_released_at_sign_out() {
     // Releasing again finds nothing to release.
     assert_eq!(client.release_claims(&store).await.unwrap(), 0);
 }
+
+/// A reviewer's complaint reaches another moderator's workstation through the
+/// feed, is decided there offline, lands once, and publishes the review; a
+/// colleague who decided it too is told, and the moderator who made the
+/// contested decision cannot decide it, offline included. The rejection marks
+/// the content illegal, which the server's statement keeps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_complaint_is_decided_offline_by_another_moderator_and_lands_once() {
+    use trustdesk_domain::complaint::{ComplaintChange, ComplaintOutcome, ComplaintStatus};
+    use trustdesk_domain::statement::IllegalMarking;
+
+    let srv =
+        server_sampling(SeedOptions { shops: 6, reviews: 40, audits: 0, disputes: 0, seed: 9 }, 0.0).await;
+    let (_a, anna, anna_client) = station(&srv, "Anna", Role::Moderator).await;
+    let (_b, ben, ben_client) = station(&srv, "Ben", Role::Moderator).await;
+    let (_c, carl, carl_client) = station(&srv, "Carl", Role::Moderator).await;
+    for (store, client) in [(&anna, &anna_client), (&ben, &ben_client), (&carl, &carl_client)] {
+        client.pull(store).await.unwrap();
+    }
+    let anna_id = anna_client.me().await.unwrap().user_id;
+
+    // Anna rejects a review for an insult and marks it illegal.
+    let review =
+        pending(&anna).await.into_iter().find(|v| v.shop.arm_enabled).expect("an ARM shop's review").review;
+    let marking =
+        IllegalMarking { provision: "§ 185 StGB".into(), explanation: "Insults the owner.".into() };
+    let mut d = decide(review.id, ReviewAction::Reject { reason: RejectionReason::Insult });
+    d.grounds.illegal = Some(marking.clone());
+    let made = anna.record_decision(d, Utc::now()).await.unwrap();
+    assert_eq!(anna_client.push(&anna).await.unwrap().applied, 1);
+    let (ground,): (String,) = sqlx::query_as("SELECT statement FROM statements WHERE decision_id = $1")
+        .bind(made.id.to_string())
+        .fetch_one(&srv.db.read)
+        .await
+        .unwrap();
+    let ground: serde_json::Value = serde_json::from_str(&ground).unwrap();
+    assert_eq!(ground["ground"]["kind"], "illegal", "{ground}");
+    assert_eq!(ground["ground"]["provision"], "§ 185 StGB");
+
+    // Staff enter the reviewer's complaint.
+    let admin = trustdesk_central::auth::add_user(&srv.db, "Ada", Role::Admin).await.unwrap();
+    let opened: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/v1/complaints", srv.base))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({"review_id": review.id.to_string(), "text": "<i>Ich habe nur kritisiert.</i>"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let complaint_id = opened["id"].as_str().expect("a complaint case").to_owned();
+
+    for (store, client) in [(&anna, &anna_client), (&ben, &ben_client), (&carl, &carl_client)] {
+        client.pull(store).await.unwrap();
+    }
+    let on_review = ben.complaints_on_review(review.id).await.unwrap();
+    assert_eq!(on_review.len(), 1);
+    assert_eq!(on_review[0].case.text, "<i>Ich habe nur kritisiert.</i>");
+    assert_eq!(on_review[0].case.decision_id, made.id);
+    assert_eq!(ben.complaints().await.unwrap().len(), 1);
+
+    // Anna cannot decide it, not even offline.
+    let uphold = ComplaintChange::Decide {
+        outcome: ComplaintOutcome::Upheld,
+        reasons: "Criticism is allowed.".into(),
+    };
+    let err = anna.record_complaint_change(&complaint_id, &uphold, &anna_id, Utc::now()).await.unwrap_err();
+    assert!(err.to_string().contains("another moderator decides"), "{err}");
+
+    // Ben and Carl both decide it offline; Ben's reaches the server first.
+    let ben_id = ben_client.me().await.unwrap().user_id;
+    let carl_id = carl_client.me().await.unwrap().user_id;
+    ben.record_complaint_change(&complaint_id, &uphold, &ben_id, Utc::now()).await.unwrap();
+    let dismiss =
+        ComplaintChange::Decide { outcome: ComplaintOutcome::Dismissed, reasons: "It stands.".into() };
+    carl.record_complaint_change(&complaint_id, &dismiss, &carl_id, Utc::now()).await.unwrap();
+    let local = ben.complaints().await.unwrap().remove(0);
+    assert_eq!((local.case.status, local.pending_changes), (ComplaintStatus::Upheld, 1), "shows at once");
+
+    let pushed = ben_client.push_cases(&ben).await.unwrap();
+    assert_eq!((pushed.applied, pushed.rejected), (1, 0));
+    assert_eq!(ben.pending_case_count().await.unwrap(), 0);
+    ben_client.pull(&ben).await.unwrap();
+    let after = ben.complaints_on_review(review.id).await.unwrap().remove(0);
+    assert_eq!(
+        (after.case.status, after.pending_changes, after.server_version),
+        (ComplaintStatus::Upheld, 0, 2)
+    );
+    assert_eq!(
+        ben.get_review(review.id).await.unwrap().review.status,
+        ReviewStatus::Published,
+        "upheld publishes"
+    );
+
+    // Carl's arrives second: kept, marked with the server's answer, never applied.
+    let pushed = carl_client.push_cases(&carl).await.unwrap();
+    assert_eq!((pushed.applied, pushed.rejected), (0, 1));
+    carl_client.pull(&carl).await.unwrap();
+    let seen = carl.complaints().await.unwrap().remove(0);
+    assert_eq!(seen.case.status, ComplaintStatus::Upheld, "the server's outcome");
+    assert_eq!(seen.unresolved.len(), 1);
+    assert_eq!(seen.unresolved[0].code.as_deref(), Some("illegal_state"));
+    assert!(seen.unresolved[0].change.contains("It stands."));
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM complaint_outcomes WHERE complaint_id = $1")
+        .bind(&complaint_id)
+        .fetch_one(&srv.db.read)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+}
