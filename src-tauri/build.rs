@@ -38,6 +38,10 @@ fn main() {
             "dashboard",
             "calibration_queue",
             "settle_calibration",
+            "list_complaints",
+            "complaint_detail",
+            "decide_complaint",
+            "accept_complaint_outcome",
         ]),
     ))
     .expect("tauri build script");

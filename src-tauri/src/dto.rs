@@ -143,6 +143,8 @@ pub struct ReviewContext {
     pub shop_rating: ShopRating,
     /// The same reviewer's other reviews, newest first.
     pub reviewer_history: Vec<ReviewRow>,
+    /// Complaints against decisions on this review (its history), oldest first.
+    pub complaints: Vec<trustdesk_domain::ComplaintCase>,
 }
 
 /// A moderator's decision on one review.
@@ -262,6 +264,9 @@ mod bindings {
         crate::disputes::DisputeAction::export_all_to(dir).unwrap();
         trustdesk_domain::dispute_templates::MessageTemplateId::export_all_to(dir).unwrap();
         crate::dashboard::Dashboard::export_all_to(dir).unwrap();
+        crate::complaints::ComplaintRow::export_all_to(dir).unwrap();
+        crate::complaints::ComplaintDetail::export_all_to(dir).unwrap();
+        trustdesk_domain::complaint::ComplaintOutcome::export_all_to(dir).unwrap();
         trustdesk_api::fairness::CalibrationItem::export_all_to(dir).unwrap();
         IpcError::export_all_to(dir).unwrap();
     }

@@ -3,6 +3,7 @@
 //! One module per domain; transport types live in `dto`.
 
 mod audits;
+mod complaints;
 mod dashboard;
 mod disputes;
 mod dto;
@@ -90,7 +91,11 @@ pub fn run() {
             disputes::resolve_dispute_change,
             dashboard::dashboard,
             dashboard::calibration_queue,
-            dashboard::settle_calibration
+            dashboard::settle_calibration,
+            complaints::list_complaints,
+            complaints::complaint_detail,
+            complaints::decide_complaint,
+            complaints::accept_complaint_outcome
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Trustdesk application");

@@ -172,6 +172,7 @@ pub async fn review_context(state: State<'_, Opened>, review_id: String) -> Resu
     Ok(ReviewContext {
         shop_rating: s.store.shop_rating(view.review.shop_id, Utc::now()).await?,
         reviewer_history: s.store.reviewer_history(id, 10).await?.into_iter().map(Into::into).collect(),
+        complaints: s.store.complaints_on_review(id).await?.into_iter().map(|v| v.case).collect(),
     })
 }
 

@@ -15,6 +15,10 @@ import type { Dashboard } from './bindings/Dashboard';
 import type { BulkDecideRequest } from './bindings/BulkDecideRequest';
 import type { BulkDecideResult } from './bindings/BulkDecideResult';
 import type { DecideRequest } from './bindings/DecideRequest';
+import type { ComplaintDetail } from './bindings/ComplaintDetail';
+import type { ComplaintOutcome } from './bindings/ComplaintOutcome';
+import type { ComplaintRow } from './bindings/ComplaintRow';
+import type { IllegalMarking } from './bindings/IllegalMarking';
 import type { IpcError } from './bindings/IpcError';
 import type { ReviewContext } from './bindings/ReviewContext';
 import type { ReviewListQuery } from './bindings/ReviewListQuery';
@@ -66,8 +70,18 @@ export const api = {
   resolve: (decisionId: string, keepMine: boolean) =>
     call<ReviewRow>('resolve_decision', { decisionId, keepMine }),
   reviewContext: (reviewId: string) => call<ReviewContext>('review_context', { reviewId }),
-  statementPreview: (reviewId: string, action: ReviewAction, note: string | null) =>
-    call<string | null>('statement_preview', { reviewId, action, note }),
+  statementPreview: (
+    reviewId: string,
+    action: ReviewAction,
+    note: string | null,
+    illegal: IllegalMarking | null = null,
+  ) => call<string | null>('statement_preview', { reviewId, action, note, illegal }),
+  listComplaints: () => call<ComplaintRow[]>('list_complaints'),
+  complaintDetail: (complaintId: string) => call<ComplaintDetail>('complaint_detail', { complaintId }),
+  decideComplaint: (complaintId: string, outcome: ComplaintOutcome, reasons: string) =>
+    call<ComplaintDetail>('decide_complaint', { complaintId, outcome, reasons }),
+  acceptComplaintOutcome: (complaintId: string, mutationId: string) =>
+    call<ComplaintDetail>('accept_complaint_outcome', { complaintId, mutationId }),
   evidenceMessage: (reviewId: string, deadline: string) =>
     call<string>('evidence_message', { reviewId, deadline }),
   listAudits: () => call<AuditRow[]>('list_audits'),

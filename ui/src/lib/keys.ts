@@ -26,7 +26,7 @@ export const SHORTCUTS: { keys: string; what: string }[] = [
   { keys: '/', what: 'search' },
   { keys: '?', what: 'this sheet' },
   { keys: 'Esc', what: 'close a dialog, leave the search box, clear marks' },
-  { keys: 'Shift+R / Shift+A / Shift+D / Shift+O', what: 'reviews / audits / disputes / dashboard' },
+  { keys: 'Shift+R / Shift+A / Shift+D / Shift+C / Shift+O', what: 'reviews / audits / disputes / complaints / dashboard' },
 ];
 
 export function commandFor(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey'>): Command | null {

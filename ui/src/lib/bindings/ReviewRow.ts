@@ -38,6 +38,11 @@ hits: Array<ArmHit>,
  */
 suggested_reason: RejectionReason | null, 
 /**
+ * The allowed reasons a rejection may also mark as illegal content (those
+ * the DSA database has an illegal-content category for).
+ */
+illegal_reasons: Array<RejectionReason>, 
+/**
  * The server did not apply the newest local decision: resolve it.
  */
 attention: Attention | null, flags: ReviewFlags, };
