@@ -15,6 +15,8 @@ let central;
 let app;
 let browser;
 let admin;
+/** The review Mia rejects herself: a complaint against it is not hers to decide. */
+let mine = null;
 
 before(async () => {
   ({ central, app } = await appWithOwnCentral(
@@ -79,6 +81,10 @@ test('a rejection marked illegal shows its legal ground before confirming and is
       }
     }
     assert.ok(found, 'no pending review of an ARM shop in the first 40');
+    mine = await browser.execute(() =>
+      document.querySelector('[role="option"][aria-selected="true"]')?.getAttribute('data-review-id'),
+    );
+    assert.ok(mine);
     await box.click();
     // Marked without a provision, the statement cannot be made and confirming is off.
     const problem = browser.$('[data-testid="statement-problem"]');
@@ -119,7 +125,9 @@ test('a complaint arrives by sync, is upheld in the window and publishes the rev
         headers: { authorization: `Bearer ${central.token}` },
       });
       const page = await res.json();
-      for (const c of page.items) if (c.entity?.review?.status?.state === 'rejected') rejected = c.entity.review;
+      for (const c of page.items) {
+        if (c.entity?.review?.status?.state === 'rejected' && c.id !== mine) rejected = c.entity.review;
+      }
       if (!page.has_more) break;
       since = page.next_cursor;
     }
@@ -178,3 +186,18 @@ test('a complaint arrives by sync, is upheld in the window and publishes the rev
     await line.waitForExist({ timeout: 5000, timeoutMsg: 'the review history shows no complaint' });
     assert.match(await line.getText(), /^Complaint received .+; upheld/);
   }));
+
+test('a complaint against her own rejection is shown to Mia but is not hers to decide', async () => {
+  const opened = await asAdmin('POST', '/v1/complaints', { review_id: mine, text: 'Bitte noch einmal prüfen.' });
+  assert.equal(opened.status, 201, JSON.stringify(opened.body));
+  await syncNow();
+  await browser.keys([Key.Shift, 'C']);
+  const row = browser.$(`[data-complaint-id="${opened.body.id}"]`);
+  await row.waitForExist({ timeout: 10000, timeoutMsg: 'the complaint did not arrive' });
+  assert.match(await row.getText(), /your decision: a colleague decides/);
+  await row.click();
+  await browser.$('[data-testid="complaint-own"]').waitForExist({ timeout: 5000 });
+  assert.equal(await browser.$('[data-testid="complaint-uphold"]').isExisting(), false, 'no way to decide it');
+  await browser.keys('u');
+  assert.equal(await browser.$('[data-testid="complaint-case-status"]').getText(), 'Open');
+});

@@ -147,9 +147,14 @@ test('after a sync the team figures show with their age, agreement and bias guar
 
 test('r reloads the figures, Esc and Shift+R leave the dashboard', () =>
   explained(browser, 'dashboard-keys', async () => {
-    const first = await renderMeasure();
+    // A sync's refresh may be under way (it clears the measure until drawn).
+    let first = null;
+    await browser.waitUntil(async () => (first = await renderMeasure()) !== null, { timeout: 10000 });
     await browser.keys('r');
-    await browser.waitUntil(async () => (await renderMeasure())?.start !== first.start, {
+    await browser.waitUntil(async () => {
+      const m = await renderMeasure();
+      return m !== null && m.start !== first.start;
+    }, {
       timeout: 10000,
       timeoutMsg: 'r did not reload the dashboard',
     });
