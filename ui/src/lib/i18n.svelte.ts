@@ -81,6 +81,8 @@ export function setLocale(l: Locale, persist = true) {
 // "4.49"): people and the end-to-end tests read them. German and Dutch group
 // digits and use a decimal comma, as Intl does for them.
 const GROUPING: Record<Locale, boolean> = { en: false, de: true, nl: true };
+// Caches of Intl objects (costly to build); never read by a template.
+// eslint-disable-next-line svelte/prefer-svelte-reactivity
 const numberFormats = new Map<string, Intl.NumberFormat>();
 
 export function formatNumber(n: number, options: Intl.NumberFormatOptions = {}, l: Locale = current.locale): string {
@@ -158,6 +160,7 @@ export function translatePlural(
   return translate(catalogues, l, lookup(catalogues, 'en', `${stem}.${enForm}`) ? `${stem}.${enForm}` : `${stem}.other`, all);
 }
 
+// eslint-disable-next-line svelte/prefer-svelte-reactivity -- a cache, as above
 const plurals = new Map<Locale, Intl.PluralRules>();
 function pluralRules(l: Locale): Intl.PluralRules {
   let r = plurals.get(l);
