@@ -21,8 +21,8 @@ export const CATALOGUES: Record<Locale, Catalogue> = { en, de, nl };
 
 export type Params = Record<string, string | number>;
 
-/** Stems of the keys that come as `.one` / `.other` forms; see `tn`. */
-export type PluralKey = { [K in MessageKey]: K extends `${infer B}.other` ? B : never }[MessageKey];
+/** Stems of the keys that come as `#one` / `#other` forms; see `tn`. */
+export type PluralKey = { [K in MessageKey]: K extends `${infer B}#other` ? B : never }[MessageKey];
 
 // English by default: the module is also loaded by the unit tests, which must
 // not depend on the machine's language. `initLocale` picks the real one.
@@ -153,11 +153,11 @@ export function translatePlural(
   const all = { count, ...params };
   // The locale's own form, then its "other", then English's.
   const own = catalogues[l];
-  for (const k of [`${stem}.${form}`, `${stem}.other`]) {
+  for (const k of [`${stem}#${form}`, `${stem}#other`]) {
     if (own && Object.prototype.hasOwnProperty.call(own, k)) return fill(own[k] as string, all, l);
   }
   const enForm = pluralRules('en').select(count);
-  return translate(catalogues, l, lookup(catalogues, 'en', `${stem}.${enForm}`) ? `${stem}.${enForm}` : `${stem}.other`, all);
+  return translate(catalogues, l, lookup(catalogues, 'en', `${stem}#${enForm}`) ? `${stem}#${enForm}` : `${stem}#other`, all);
 }
 
 // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a cache, as above
