@@ -6,46 +6,49 @@ import type { AuditOutcome } from './bindings/AuditOutcome';
 import type { ChecklistRow } from './bindings/ChecklistRow';
 import type { ChecklistStatus } from './bindings/ChecklistStatus';
 import type { SpotCheckRecommendation } from './bindings/SpotCheckRecommendation';
+import { t, tn, type MessageKey } from './i18n.svelte';
 
 export function flatItems(d: AuditDetail | null): ChecklistRow[] {
   return d ? d.groups.flatMap((g) => g.items) : [];
 }
 
 export function kindLabel(k: AuditKind): string {
-  return { initial: 'Initial audit', re_audit: 'Re-audit', spot_check: 'Spot check' }[k];
+  return t(`auditKind.${k}`);
 }
 
+const STAGES = ['open', 'in_progress', 'ready', 'confirmed'] as const;
+
 export function stageLabel(s: string): string {
-  return (
-    { open: 'Not started', in_progress: 'In progress', ready: 'Ready to confirm', confirmed: 'Confirmed' }[s] ?? s
-  );
+  return (STAGES as readonly string[]).includes(s) ? t(`auditStage.${s as (typeof STAGES)[number]}`) : s;
 }
 
 export function statusLabel(s: ChecklistStatus): string {
-  return { open: 'Open', pass: 'Pass', fail: 'Fail', not_applicable: 'Not applicable' }[s];
+  return t(`check.${s}`);
 }
 
 export function outcomeLabel(o: AuditOutcome): string {
   switch (o.outcome) {
     case 'certified':
-      return 'Certified: every applicable criterion passes';
+      return t('auditOutcome.certified');
     case 'improvements_required':
-      return `Improvements required: ${o.failed.length} failed criteri${o.failed.length === 1 ? 'on' : 'a'}`;
+      return tn('auditOutcome.improvements', o.failed.length);
     case 'incomplete':
-      return o.open.length > 0 ? `Incomplete: ${o.open.length} open` : 'Incomplete: nothing applicable checked';
+      return o.open.length > 0
+        ? t('auditOutcome.incompleteOpen', { count: o.open.length })
+        : t('auditOutcome.incompleteNothing');
   }
 }
 
 export function recommendationLabel(r: SpotCheckRecommendation): string {
   switch (r.action) {
     case 'keep':
-      return 'Keep the trustmark';
+      return t('recommendation.keep');
     case 'warn':
-      return `Warn the shop (${r.reasons.length} minor point${r.reasons.length === 1 ? '' : 's'})`;
+      return tn('recommendation.warn', r.reasons.length);
     case 'suspend':
-      return `Recommend suspending the trustmark (${r.reasons.map((x) => x.criterion_id).join(', ')})`;
+      return t('recommendation.suspend', { criteria: r.reasons.map((x) => x.criterion_id).join(', ') });
     case 'revoke':
-      return `Recommend revoking the trustmark (${r.reasons.map((x) => x.criterion_id).join(', ')})`;
+      return t('recommendation.revoke', { criteria: r.reasons.map((x) => x.criterion_id).join(', ') });
   }
 }
 
@@ -61,20 +64,21 @@ export type AuditCommand =
   | { kind: 'open' }
   | { kind: 'help' };
 
-export const AUDIT_SHORTCUTS: { keys: string; what: string }[] = [
-  { keys: 'j / ↓, k / ↑', what: 'next / previous criterion (or audit in the list)' },
-  { keys: 'Enter', what: 'open the selected audit' },
-  { keys: 'p', what: 'pass, then next' },
-  { keys: 'f', what: 'fail (then write the note)' },
-  { keys: 'n', what: 'not applicable, then next' },
-  { keys: 'o', what: 'back to open' },
-  { keys: 'e', what: 'edit the note (Ctrl+Enter saves)' },
-  { keys: 'l', what: 'add a link as evidence' },
-  { keys: 'a', what: 'attach a file as evidence (or paste a screenshot with Ctrl+V)' },
-  { keys: 'c', what: 'confirm the outcome' },
-  { keys: 'r', what: 'export the report (PDF and HTML)' },
-  { keys: 'Esc', what: 'back to the audit list' },
-  { keys: 'Shift+R / Shift+A / Shift+O', what: 'switch to reviews / audits / dashboard' },
+/** The audit key sheet; `what` is a message key, translated where it is shown. */
+export const AUDIT_SHORTCUTS: { keys: string; what: MessageKey }[] = [
+  { keys: 'j / ↓, k / ↑', what: 'auditShortcut.move' },
+  { keys: 'Enter', what: 'auditShortcut.open' },
+  { keys: 'p', what: 'auditShortcut.pass' },
+  { keys: 'f', what: 'auditShortcut.fail' },
+  { keys: 'n', what: 'auditShortcut.notApplicable' },
+  { keys: 'o', what: 'auditShortcut.reopen' },
+  { keys: 'e', what: 'auditShortcut.note' },
+  { keys: 'l', what: 'auditShortcut.link' },
+  { keys: 'a', what: 'auditShortcut.file' },
+  { keys: 'c', what: 'auditShortcut.confirm' },
+  { keys: 'r', what: 'auditShortcut.report' },
+  { keys: 'Esc', what: 'auditShortcut.back' },
+  { keys: 'Shift+R / Shift+A / Shift+O', what: 'auditShortcut.views' },
 ];
 
 export function auditCommandFor(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey'>): AuditCommand | null {

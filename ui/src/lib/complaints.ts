@@ -1,22 +1,16 @@
 // Display helpers for reviewer complaints; pure so they are unit-tested.
 import type { ComplaintCase } from './bindings/ComplaintCase';
 import type { ComplaintStatus } from './bindings/ComplaintStatus';
+import { t } from './i18n.svelte';
 
 export function complaintStatusLabel(s: ComplaintStatus): string {
-  switch (s) {
-    case 'open':
-      return 'Open';
-    case 'upheld':
-      return 'Upheld: review published';
-    case 'dismissed':
-      return 'Dismissed: decision stands';
-  }
+  return t(`complaint.status.${s}`);
 }
 
 /** One line of a review's history for a complaint against its decision. */
 export function complaintHistoryLine(c: ComplaintCase, day: (iso: string) => string): string {
-  const received = `Complaint received ${day(c.received_at)}`;
-  if (c.status === 'open') return `${received}; open`;
+  const received = t('complaint.history.received', { date: day(c.received_at) });
+  if (c.status === 'open') return t('complaint.history.open', { received });
   const when = c.decided_at ? ` ${day(c.decided_at)}` : '';
-  return `${received}; ${c.status === 'upheld' ? 'upheld' : 'dismissed'}${when}`;
+  return t(`complaint.history.${c.status}`, { received, when });
 }

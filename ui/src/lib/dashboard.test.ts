@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { setLocale } from './i18n.svelte';
 import type { AgreementFigure } from './bindings/AgreementFigure';
 import type { BiasFigure } from './bindings/BiasFigure';
 import type { BiasReport } from './bindings/BiasReport';
@@ -267,5 +268,41 @@ describe('dashboard charts', () => {
     );
     expect((m.series as unknown[]).length).toBe(2);
     expect((m.xAxis as { data: string[] }).data.at(-1)).toBe('14:00');
+  });
+});
+
+describe('dashboard in German and Dutch', () => {
+  afterEach(() => setLocale('en', false));
+
+  it('words durations, rates and labels in German; the hit window keeps ISO days', () => {
+    setLocale('de', false);
+    expect(hoursText(5.24)).toBe('5,2 Std.');
+    expect(hoursText(74)).toBe('74 Std. (3,1 Tg.)');
+    expect(deadlineText(-5.5)).toBe('seit 5,5 Std. überfällig');
+    expect(rateText(12, 40)).toBe('12 von 40 (30 %)');
+    expect(pText(0.0312)).toBe('p = 0,031');
+    expect(decisionLabel('reject:insult')).toBe('Abgelehnt: Beleidigung oder rassistische Äußerung');
+    expect(industryLabel('e-cigarettes')).toBe('E-Zigaretten');
+    expect(kappaText(figure())).toBe('κ 0,72, beachtlich (95-%-Intervall 0,61 bis 0,83)');
+    const t = hitTable([{ day: '2026-11-25', category: 'insult', hits: 2 }], '2026-11-26T14:30:00Z', 14);
+    expect(t.days[13]).toBe('2026-11-26');
+    expect(t.counts[t.days.indexOf('2026-11-25')]).toEqual([2]);
+    const h = hitsOption(FALLBACK_THEME, t);
+    expect((h.xAxis as { data: string[] }).data.at(-1)).toBe('26.11');
+  });
+
+  it('words freshness and stars in Dutch', () => {
+    setLocale('nl', false);
+    const now = new Date('2026-11-26T14:30:00Z');
+    expect(relativeTime('2026-11-26T09:30:00Z', now)).toBe('5 u');
+    expect(teamFreshness(null, now).text).toBe('Teamcijfers nog niet opgehaald — online synchroniseren');
+    expect(percent(0.45)).toBe('45%');
+    expect((decisionsOption(FALLBACK_THEME, []).xAxis as { data: string[] }).data).toEqual([
+      '1 ster',
+      '2 sterren',
+      '3 sterren',
+      '4 sterren',
+      '5 sterren',
+    ]);
   });
 });

@@ -18,11 +18,11 @@ import type { DecisionStars } from './bindings/DecisionStars';
 import type { HitDay } from './bindings/HitDay';
 import type { HourCount } from './bindings/HourCount';
 import type { MemberFigure } from './bindings/MemberFigure';
-import type { RejectionReason } from './bindings/RejectionReason';
 import type { TeamFigures } from './bindings/TeamFigures';
 import { kindLabel, stageLabel } from './audits';
 import { stageName } from './disputes';
-import { formatDate, REASON_LABELS } from './format';
+import { formatDate, formatTime, isReason, reasonLabel } from './format';
+import { formatFixed, inSentence, t, tn, type MessageKey } from './i18n.svelte';
 import type { AuditKind } from './bindings/AuditKind';
 import type { DisputeStage } from './bindings/DisputeStage';
 
@@ -31,10 +31,11 @@ export type ChartOption = ComposeOption<
 >;
 
 
-export const DASHBOARD_SHORTCUTS: { keys: string; what: string }[] = [
-  { keys: 'r', what: 'refresh the figures' },
-  { keys: 'Esc', what: 'back to the previous view' },
-  { keys: 'Shift+R / Shift+A / Shift+D', what: 'reviews / audits / disputes' },
+/** The dashboard's keys; `what` is a message key, translated where it is shown. */
+export const DASHBOARD_SHORTCUTS: { keys: string; what: MessageKey }[] = [
+  { keys: 'r', what: 'dashShortcut.refresh' },
+  { keys: 'Esc', what: 'dashShortcut.back' },
+  { keys: 'Shift+R / Shift+A / Shift+D', what: 'dashShortcut.views' },
 ];
 
 // ---------------------------------------------------------------------------
@@ -70,56 +71,53 @@ export function sectionsFor(role: string | null): Sections {
 }
 
 export function roleLabel(role: string | null): string {
-  if (role === null) return 'not signed in';
-  return { moderator: 'Moderator', admin: 'Admin', auditor: 'Auditor', mediator: 'Mediator' }[role] ?? role;
+  if (role === null) return t('role.none');
+  const known = ['moderator', 'admin', 'auditor', 'mediator'] as const;
+  return (known as readonly string[]).includes(role) ? t(`role.${role as (typeof known)[number]}`) : role;
 }
 
 // ---------------------------------------------------------------------------
 // Wording
-
-function isReason(r: string): r is RejectionReason {
-  return Object.prototype.hasOwnProperty.call(REASON_LABELS, r);
-}
 
 function humanise(code: string): string {
   const s = code.replace(/[_:]+/g, ' ').trim();
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
+const DECISIONS = [
+  'publish',
+  'reject',
+  'request_evidence',
+  'receive_evidence',
+  'accept_evidence',
+  'refuse_evidence',
+  'expire_deadline',
+] as const;
+
 /** "publish" → "Published", "reject:insult" → "Rejected: insult or racist statement". */
 export function decisionLabel(decision: string): string {
   if (decision.startsWith('reject:')) {
     const reason = decision.slice('reject:'.length);
-    return `Rejected: ${(isReason(reason) ? REASON_LABELS[reason] : humanise(reason)).toLowerCase()}`;
+    const label = isReason(reason) ? reasonLabel(reason) : humanise(reason);
+    // An unknown code is humanised English: lower-cased like English in every language.
+    return t('decision.rejectFor', { reason: isReason(reason) ? inSentence(label) : label.toLowerCase() });
   }
-  const known: Record<string, string> = {
-    publish: 'Published',
-    reject: 'Rejected',
-    request_evidence: 'Evidence requested',
-    receive_evidence: 'Evidence received',
-    accept_evidence: 'Evidence accepted (published)',
-    refuse_evidence: 'Evidence refused (deleted)',
-    expire_deadline: 'Deleted: deadline passed',
-  };
-  return known[decision] ?? humanise(decision);
+  return (DECISIONS as readonly string[]).includes(decision)
+    ? t(`decision.${decision as (typeof DECISIONS)[number]}`)
+    : humanise(decision);
 }
 
 /** An ARM category as the filter and reject dialog name it. */
 export function categoryLabel(category: string): string {
-  return isReason(category) ? REASON_LABELS[category] : humanise(category);
+  return isReason(category) ? reasonLabel(category) : humanise(category);
 }
 
-const INDUSTRY_LABELS: Record<string, string> = {
-  general: 'General',
-  insurance: 'Insurance',
-  'e-cigarettes': 'E-cigarettes',
-  medicinal: 'Medicinal products',
-  supplements: 'Dietary supplements',
-  alcohol: 'Alcoholic beverages',
-};
+export const INDUSTRIES = ['general', 'insurance', 'e-cigarettes', 'medicinal', 'supplements', 'alcohol'] as const;
 
 export function industryLabel(code: string): string {
-  return INDUSTRY_LABELS[code] ?? humanise(code);
+  return (INDUSTRIES as readonly string[]).includes(code)
+    ? t(`industry.${code as (typeof INDUSTRIES)[number]}`)
+    : humanise(code);
 }
 
 /** An age or duration in hours: "35 min", "5.2 h", "17 h", "74 h (3.1 d)"; "—" when unknown. */
@@ -127,51 +125,51 @@ export function hoursText(hours: number | null): string {
   if (hours === null || !Number.isFinite(hours)) return '—';
   const sign = hours < 0 ? '-' : '';
   const a = Math.abs(hours);
-  if (a < 1) return `${sign}${Math.round(a * 60)} min`;
-  if (a < 10) return `${sign}${a.toFixed(1)} h`;
-  if (a < 48) return `${sign}${Math.round(a)} h`;
-  return `${sign}${Math.round(a)} h (${(a / 24).toFixed(1)} d)`;
+  if (a < 1) return t('unit.minutes', { value: `${sign}${Math.round(a * 60)}` });
+  if (a < 10) return t('unit.hours', { value: `${sign}${formatFixed(a, 1)}` });
+  if (a < 48) return t('unit.hours', { value: `${sign}${Math.round(a)}` });
+  return t('unit.hoursDays', { hours: `${sign}${Math.round(a)}`, days: formatFixed(a / 24, 1) });
 }
 
 /** Time left to a deadline, or how long it is overdue. */
 export function deadlineText(hoursLeft: number | null): string {
-  if (hoursLeft === null || !Number.isFinite(hoursLeft)) return 'no deadline';
-  if (hoursLeft < 0) return `overdue by ${hoursText(-hoursLeft)}`;
-  return `${hoursText(hoursLeft)} left`;
+  if (hoursLeft === null || !Number.isFinite(hoursLeft)) return t('time.noDeadline');
+  if (hoursLeft < 0) return t('time.overdueBy', { duration: hoursText(-hoursLeft) });
+  return t('time.left', { duration: hoursText(hoursLeft) });
 }
 
 /** "less than a minute", "5 min", "3 h", "2 d" between `iso` and `now`. */
 export function relativeTime(iso: string, now: Date): string {
-  const t = Date.parse(iso);
-  if (Number.isNaN(t)) return 'an unknown time';
-  const s = Math.max(0, (now.getTime() - t) / 1000);
-  if (s < 60) return 'less than a minute';
-  if (s < 3600) return `${Math.floor(s / 60)} min`;
-  if (s < 48 * 3600) return `${Math.floor(s / 3600)} h`;
-  return `${Math.floor(s / 86400)} d`;
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return t('time.unknown');
+  const s = Math.max(0, (now.getTime() - at) / 1000);
+  if (s < 60) return t('time.lessThanMinute');
+  if (s < 3600) return t('unit.minutes', { value: Math.floor(s / 60) });
+  if (s < 48 * 3600) return t('unit.hours', { value: Math.floor(s / 3600) });
+  return t('unit.days', { value: Math.floor(s / 86400) });
 }
 
-/** "2026-11-26 14:05 UTC" of an RFC 3339 time. */
+/** "2026-11-26 14:05 UTC" of an RFC 3339 time ("26.11.2026, 14:05 UTC" in German). */
 export function utcText(iso: string): string {
-  const t = Date.parse(iso);
-  if (Number.isNaN(t)) return iso;
-  const d = new Date(t).toISOString();
-  return `${d.slice(0, 10)} ${d.slice(11, 16)} UTC`;
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  const d = new Date(ms).toISOString();
+  return t('time.utc', { date: formatDate(d), time: formatTime(d) });
 }
 
 export function localFreshness(generatedAt: string): string {
-  return `Local figures as of ${utcText(generatedAt)} (from this workstation; work offline)`;
+  return t('fresh.local', { time: utcText(generatedAt) });
 }
 
 /** Team figures older than this are called out as stale. */
 export const STALE_HOURS = 24;
 
 export function teamFreshness(team: TeamFigures | null, now: Date): { text: string; stale: boolean } {
-  if (!team) return { text: 'Team figures not fetched yet — sync while online', stale: true };
+  if (!team) return { text: t('fresh.teamNone'), stale: true };
   const age = (now.getTime() - Date.parse(team.fetched_at)) / 3_600_000;
   const stale = age > STALE_HOURS;
   return {
-    text: `Team figures fetched ${relativeTime(team.fetched_at, now)} ago${stale ? ' — stale: sync while online' : ''}`,
+    text: t(stale ? 'fresh.teamStale' : 'fresh.team', { age: relativeTime(team.fetched_at, now) }),
     stale,
   };
 }
@@ -180,54 +178,56 @@ export function teamFreshness(team: TeamFigures | null, now: Date): { text: stri
 export function percent(share: number | null): string {
   if (share === null || !Number.isFinite(share)) return '—';
   const p = share * 100;
-  return `${p < 10 && p > 0 ? p.toFixed(1) : Math.round(p)} %`;
+  return t('fmt.percent', { value: p < 10 && p > 0 ? formatFixed(p, 1) : Math.round(p) });
 }
 
 /** "12 of 40 (30 %)". */
 export function rateText(part: number, whole: number): string {
-  return whole > 0 ? `${part} of ${whole} (${percent(part / whole)})` : `${part} of 0`;
+  return whole > 0 ? t('fmt.rate', { part, whole, percent: percent(part / whole) }) : t('fmt.rateNone', { part });
 }
 
 export function pText(p: number | null): string {
   if (p === null || !Number.isFinite(p)) return '—';
-  return p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`;
+  return p < 0.001 ? t('fmt.pBelow', { value: formatFixed(0.001, 3) }) : t('fmt.pEquals', { value: formatFixed(p, 3) });
 }
 
 /** Landis and Koch's words for a kappa. */
 export function kappaWord(k: number): string {
-  if (k < 0) return 'poor';
-  if (k <= 0.2) return 'slight';
-  if (k <= 0.4) return 'fair';
-  if (k <= 0.6) return 'moderate';
-  if (k <= 0.8) return 'substantial';
-  return 'almost perfect';
+  if (k < 0) return t('kappa.poor');
+  if (k <= 0.2) return t('kappa.slight');
+  if (k <= 0.4) return t('kappa.fair');
+  if (k <= 0.6) return t('kappa.moderate');
+  if (k <= 0.8) return t('kappa.substantial');
+  return t('kappa.almostPerfect');
 }
 
 export function kappaText(f: AgreementFigure): string {
-  if (f.kappa === null) return f.note ?? 'too few second opinions';
-  const interval =
-    f.kappa_low !== null && f.kappa_high !== null ? ` (95 % interval ${f.kappa_low.toFixed(2)} to ${f.kappa_high.toFixed(2)})` : '';
-  return `κ ${f.kappa.toFixed(2)}, ${kappaWord(f.kappa)}${interval}`;
+  // The note comes from the server, in English.
+  if (f.kappa === null) return f.note ?? t('kappa.tooFew');
+  const kappa = formatFixed(f.kappa, 2);
+  const word = kappaWord(f.kappa);
+  if (f.kappa_low === null || f.kappa_high === null) return t('kappa.text', { kappa, word });
+  return t('kappa.textInterval', { kappa, word, low: formatFixed(f.kappa_low, 2), high: formatFixed(f.kappa_high, 2) });
 }
 
 export function rawAgreementText(f: AgreementFigure): string {
-  if (f.raw_agreement === null) return f.note ?? 'too few second opinions';
-  return `${percent(f.raw_agreement)} (${f.agreed} of ${f.samples})`;
+  if (f.raw_agreement === null) return f.note ?? t('kappa.tooFew');
+  return t('agreement.raw', { percent: percent(f.raw_agreement), agreed: f.agreed, samples: f.samples });
 }
 
 export function biasStateText(state: BiasState, min: number): string {
   switch (state) {
     case 'fair':
-      return 'Fair: no sign that negative reviews are removed more often';
+      return t('bias.fair');
     case 'too_few':
-      return `Too few decisions to tell (at least ${min} in each star group)`;
+      return t('bias.tooFew', { min });
     case 'warning':
-      return 'Warning: 1–2 star reviews are removed significantly more often';
+      return t('bias.warning');
   }
 }
 
 export function starsLabel(n: number): string {
-  return `${n} star${n === 1 ? '' : 's'}`;
+  return tn('stars', n);
 }
 
 // ---------------------------------------------------------------------------
@@ -293,7 +293,8 @@ export interface HitTable {
 
 /** Hits per day and category, every day of the window present (zero-filled). */
 export function hitTable(hits: HitDay[], generatedAt: string, windowDays: number): HitTable {
-  const today = formatDate(new Date(Date.parse(generatedAt) || Date.now()).toISOString());
+  // ISO days whatever the UI language: they are keys and sort as text.
+  const today = formatDate(new Date(Date.parse(generatedAt) || Date.now()).toISOString(), 'en');
   let first = addDays(today, -(windowDays - 1));
   for (const h of hits) if (h.day < first) first = h.day;
   const days: string[] = [];
@@ -340,7 +341,7 @@ export function memberRows(members: MemberFigure[]): MemberRow[] {
 /** Team first, then the moderators' rows (a moderator gets only their own). */
 export function agreementRows(team: AgreementFigure, moderators: AgreementFigure[]): (AgreementFigure & { who: string })[] {
   return [
-    { ...team, who: 'Team' },
+    { ...team, who: t('who.team') },
     ...moderators.filter((m) => m.label !== 'team').map((m) => ({ ...m, who: m.label })),
   ];
 }
@@ -357,7 +358,7 @@ export interface BiasRow {
 export function biasRows(bias: BiasReport): BiasRow[] {
   const figures = [bias.team, ...bias.moderators.filter((m) => m.label !== 'team')];
   return figures.map((f) => ({
-    who: f === bias.team ? 'Team' : f.label,
+    who: f === bias.team ? t('who.team') : f.label,
     negative: rateText(f.negative_removed, f.negative_decided),
     positive: rateText(f.positive_removed, f.positive_decided),
     p: pText(f.p_value),
@@ -370,7 +371,7 @@ export function biasRows(bias: BiasReport): BiasRow[] {
 export function biasWarnings(bias: BiasReport | null): (BiasFigure & { who: string })[] {
   if (!bias) return [];
   const figures = [
-    { ...bias.team, who: 'The team' },
+    { ...bias.team, who: t('who.theTeam') },
     ...bias.moderators.filter((m) => m.label !== 'team').map((m) => ({ ...m, who: m.label })),
   ];
   return figures.filter((f) => f.state === 'warning');
@@ -400,7 +401,7 @@ export function caseRows(cases: CaseAge[], kinds: string[]): CaseRow[] {
   return cases
     .filter((c) => kinds.includes(c.kind))
     .map((c) => ({
-      kind: c.kind === 'audit' ? 'Audit' : c.kind === 'dispute' ? 'Dispute' : humanise(c.kind),
+      kind: c.kind === 'audit' ? t('caseKind.audit') : c.kind === 'dispute' ? t('caseKind.dispute') : humanise(c.kind),
       id: c.id,
       stage: caseStageLabel(c.kind, c.stage),
       due: c.due ? utcText(c.due) : '—',
@@ -533,14 +534,14 @@ export function throughputOption(theme: ChartTheme, rows: HourRow[]): ChartOptio
   const peak = rows.reduce((m, r) => (r.decisions > m.decisions ? r : m), rows[0] ?? { label: '', decisions: 0, hour: '' });
   return barOption(theme, {
     categories: rows.map((r) => r.label),
-    series: [{ name: 'Decisions', data: rows.map((r) => r.decisions) }],
-    xName: 'Hour (UTC)',
-    yName: 'Decisions',
+    series: [{ name: t('chart.decisions'), data: rows.map((r) => r.decisions) }],
+    xName: t('chart.hourUtc'),
+    yName: t('chart.decisions'),
     values: true,
     description:
-      `Bar chart of your decisions per hour over the last 24 hours: ${total} in all` +
-      (peak.decisions > 0 ? `, most (${peak.decisions}) in the hour from ${peak.label} UTC` : '') +
-      '. The figures are also in the table "Figures as a table".',
+      t('chart.throughput', { total }) +
+      (peak.decisions > 0 ? t('chart.throughputPeak', { count: peak.decisions, hour: peak.label }) : '') +
+      `. ${t('chart.alsoTable')}`,
   });
 }
 
@@ -548,27 +549,33 @@ export function decisionsOption(theme: ChartTheme, rows: DecisionRow[]): ChartOp
   return barOption(theme, {
     categories: [1, 2, 3, 4, 5].map(starsLabel),
     series: rows.map((r) => ({ name: r.label, data: r.byStars })),
-    xName: 'Stars of the review',
-    yName: 'Decisions',
+    xName: t('chart.starsOfReview'),
+    yName: t('chart.decisions'),
     stacked: true,
     description:
-      `Stacked bar chart of your decisions by the stars of the review, one segment per decision: ` +
-      rows.map((r) => `${r.label} ${r.total}`).join(', ') +
-      '. The figures are also in the table "Figures as a table".',
+      t('chart.decisionsByStars', { list: rows.map((r) => `${r.label} ${r.total}`).join(', ') }) +
+      `. ${t('chart.alsoTable')}`,
   });
 }
 
-export function hitsOption(theme: ChartTheme, t: HitTable): ChartOption {
+/** "11-26" in English (as before), the locale's day and month otherwise ("26.11."). */
+function dayLabel(day: string): string {
+  const full = formatDate(day);
+  return full === day ? day.slice(5) : full.replace(/\D?\d{4}\D?/, '');
+}
+
+export function hitsOption(theme: ChartTheme, table: HitTable): ChartOption {
   return barOption(theme, {
-    categories: t.days.map((d) => d.slice(5)),
-    series: t.categories.map((c, j) => ({ name: c.label, data: t.counts.map((row) => row[j] ?? 0) })),
-    xName: 'Day submitted (UTC)',
-    yName: 'Filter hits',
+    categories: table.days.map((d) => dayLabel(d)),
+    series: table.categories.map((c, j) => ({ name: c.label, data: table.counts.map((row) => row[j] ?? 0) })),
+    xName: t('chart.daySubmitted'),
+    yName: t('chart.filterHits'),
     stacked: true,
     description:
-      `Stacked bar chart of ARM filter hits per day and category: ${t.total} in all; ` +
-      t.categories.map((c, j) => `${c.label} ${t.categoryTotals[j] ?? 0}`).join(', ') +
-      '. The figures are also in the table "Figures as a table".',
+      t('chart.hits', {
+        total: table.total,
+        list: table.categories.map((c, j) => `${c.label} ${table.categoryTotals[j] ?? 0}`).join(', '),
+      }) + `. ${t('chart.alsoTable')}`,
   });
 }
 
@@ -576,12 +583,10 @@ export function membersOption(theme: ChartTheme, rows: MemberRow[], hours: strin
   return barOption(theme, {
     categories: hours.map(hourLabel),
     series: rows.map((r) => ({ name: r.name, data: r.perHour })),
-    xName: 'Hour (UTC)',
-    yName: 'Decisions',
+    xName: t('chart.hourUtc'),
+    yName: t('chart.decisions'),
     stacked: true,
     description:
-      `Stacked bar chart of decisions per hour over the last 24 hours, one segment per team member: ` +
-      rows.map((r) => `${r.name} ${r.lastDay}`).join(', ') +
-      '. The figures are also in the table "Figures as a table".',
+      t('chart.members', { list: rows.map((r) => `${r.name} ${r.lastDay}`).join(', ') }) + `. ${t('chart.alsoTable')}`,
   });
 }

@@ -6,29 +6,39 @@ import type { DisputeStage } from './bindings/DisputeStage';
 import type { MessageTemplateId } from './bindings/MessageTemplateId';
 import type { Money } from './bindings/Money';
 import type { Recipient } from './bindings/Recipient';
+import type { Author } from './bindings/Author';
+import { formatDate } from './format';
+import { formatFixed, formatNumber, getLocale, inSentence, t, type MessageKey } from './i18n.svelte';
 
 export function stageName(s: DisputeStage): string {
-  return {
-    communication: 'Direct communication',
-    mediation: 'Mediation',
-    arbitration_referral: 'Referred to arbitration',
-    closed: 'Closed',
-  }[s];
+  return t(`disputeStage.${s}`);
 }
 
 export function outcomeName(o: DisputeOutcome): string {
-  return {
-    consumer_prevails: 'Consumer upheld',
-    shop_prevails: 'Shop upheld',
-    partly_upheld: 'Partly upheld',
-    settled: 'Settled',
-  }[o];
+  return t(`disputeOutcome.${o}`);
 }
 
+/** Who wrote a message, in running text ("consumer"). */
+export function authorLabel(a: Author): string {
+  return t(`author.${a}`);
+}
+
+/**
+ * "EUR 25.00" in English (as the app always wrote it); the locale's currency
+ * format otherwise ("25,00 €", "€ 25,00").
+ */
 export function money(m: Money): string {
+  const l = getLocale();
+  if (l !== 'en') {
+    try {
+      return formatNumber(m.minor_units / 100, { style: 'currency', currency: m.currency }, l);
+    } catch {
+      // An unknown currency code: the plain form below.
+    }
+  }
   const sign = m.minor_units < 0 ? '-' : '';
   const abs = Math.abs(m.minor_units);
-  return `${m.currency} ${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+  return `${m.currency} ${sign}${formatFixed(abs / 100, 2, l)}`;
 }
 
 /** "12.50" or "12,50" in the claim's currency to minor units; null if not a positive amount. */
@@ -45,35 +55,35 @@ export type TimelineEntry = { at: string; who: string; title: string; body: stri
 export function timeline(c: DisputeCase): TimelineEntry[] {
   const out: TimelineEntry[] = c.messages.map((m) => ({
     at: m.sent_at,
-    who: m.author,
-    title: `Message from the ${m.author}`,
+    who: authorLabel(m.author),
+    title: t(`timeline.from.${m.author}`),
     body: m.body,
   }));
-  const sentTo = new Map<string, string>();
+  const sentTo = new Map<string, Recipient>();
   for (const e of c.events) if (e.what.event === 'message_sent') sentTo.set(e.what.message_id, e.what.to);
   for (const entry of out) {
     const m = c.messages.find((x) => x.sent_at === entry.at && x.body === entry.body);
     const to = m ? sentTo.get(m.id) : undefined;
-    if (to) entry.title = `Message from the mediator to ${to === 'both' ? 'both parties' : `the ${to}`}`;
+    if (to) entry.title = t(`timeline.to.${to}`);
   }
   for (const e of c.events) {
     const w = e.what;
     let title: string | null = null;
     switch (w.event) {
       case 'stage_moved':
-        title = `Moved to ${stageName(w.to).toLowerCase()}`;
+        title = t('timeline.moved', { stage: inSentence(stageName(w.to)) });
         break;
       case 'deadline_set':
-        title = `Deadline ${w.previous ? 'moved' : 'set'} to ${w.due.slice(0, 10)}`;
+        title = t(w.previous ? 'timeline.deadlineMoved' : 'timeline.deadlineSet', { date: formatDate(w.due) });
         break;
       case 'proposed':
-        title = 'Settlement proposed';
+        title = t('timeline.proposed');
         break;
       case 'answer_recorded':
-        title = `The ${w.party} ${w.accepts ? 'accepts' : 'declines'} the proposal`;
+        title = t(`timeline.${w.party}${w.accepts ? 'Accepts' : 'Declines'}`);
         break;
       case 'decided':
-        title = `Decision: ${outcomeName(w.outcome)}`;
+        title = t('timeline.decided', { outcome: outcomeName(w.outcome) });
         break;
       case 'message_sent':
         break;
@@ -96,18 +106,19 @@ export type DisputeCommand =
   | { kind: 'documents' }
   | { kind: 'help' };
 
-export const DISPUTE_SHORTCUTS: { keys: string; what: string }[] = [
-  { keys: 'j / ↓, k / ↑', what: 'next / previous case' },
-  { keys: 'Enter', what: 'open the selected case' },
-  { keys: 'm', what: 'write a message (templates in the recipient’s language)' },
-  { keys: 't', what: 'set or extend the deadline' },
-  { keys: 's', what: 'move from direct communication to mediation' },
-  { keys: 'o', what: 'propose a settlement' },
-  { keys: 'x', what: 'refer to binding arbitration' },
-  { keys: 'w', what: 'write the decision' },
-  { keys: 'r', what: 'export the decision or the case file (PDF)' },
-  { keys: 'Esc', what: 'back to the case list' },
-  { keys: 'Shift+R / Shift+A / Shift+D / Shift+O', what: 'reviews / audits / disputes / dashboard' },
+/** The dispute key sheet; `what` is a message key, translated where it is shown. */
+export const DISPUTE_SHORTCUTS: { keys: string; what: MessageKey }[] = [
+  { keys: 'j / ↓, k / ↑', what: 'disputeShortcut.move' },
+  { keys: 'Enter', what: 'disputeShortcut.open' },
+  { keys: 'm', what: 'disputeShortcut.message' },
+  { keys: 't', what: 'disputeShortcut.deadline' },
+  { keys: 's', what: 'disputeShortcut.stage' },
+  { keys: 'o', what: 'disputeShortcut.propose' },
+  { keys: 'x', what: 'disputeShortcut.refer' },
+  { keys: 'w', what: 'disputeShortcut.decide' },
+  { keys: 'r', what: 'disputeShortcut.documents' },
+  { keys: 'Esc', what: 'disputeShortcut.back' },
+  { keys: 'Shift+R / Shift+A / Shift+D / Shift+O', what: 'disputeShortcut.views' },
 ];
 
 export function disputeCommandFor(

@@ -1,9 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { money } from './disputes';
+import { percent, utcText } from './dashboard';
+import { setLocale } from './i18n.svelte';
 import {
   deadlineAfter,
   experienceNote,
   fakeSignalLabel,
   formatDate,
+  formatDateTime,
+  formatTime,
   ratingText,
   syncText,
   reasonLabel,
@@ -54,9 +59,22 @@ describe('format', () => {
   });
 
   it('formats dates and leaves garbage alone', () => {
-    expect(formatDate('2026-11-26T23:59:59.123456Z')).toBe('2026-11-26');
-    expect(formatDate('2026-11-26')).toBe('2026-11-26');
-    expect(formatDate('<b>x</b>')).toBe('<b>x</b>');
+    expect(formatDate('2026-11-26T23:59:59.123456Z', 'en')).toBe('2026-11-26');
+    expect(formatDate('2026-11-26', 'en')).toBe('2026-11-26');
+    expect(formatDate('<b>x</b>', 'en')).toBe('<b>x</b>');
+    expect(formatTime('2026-11-26T05:50:12Z', 'en')).toBe('05:50');
+    expect(formatDateTime('2026-11-26T05:50:12Z', 'en')).toBe('2026-11-26 05:50');
+  });
+
+  it('formats dates in German and Dutch, by the UTC day', () => {
+    expect(formatDate('2026-11-26T23:59:59.123456Z', 'de')).toBe('26.11.2026');
+    expect(formatDate('2026-03-01', 'de')).toBe('01.03.2026');
+    expect(formatDate('2026-11-26T23:59:59Z', 'nl')).toBe('26-11-2026');
+    expect(formatDate('<b>x</b>', 'de')).toBe('<b>x</b>');
+    expect(formatTime('2026-11-26T17:05:00Z', 'de')).toBe('17:05');
+    expect(formatTime('2026-11-26T17:05:00Z', 'nl')).toBe('17:05');
+    expect(formatDateTime('2026-11-26T05:50:12Z', 'nl')).toBe('26-11-2026 05:50');
+    expect(formatDateTime('garbage', 'de')).toBe('garbage');
   });
 
   it('explains the 6-month rule', () => {
@@ -103,5 +121,74 @@ describe('sync status', () => {
     expect(syncText({ ...base, phase: 'syncing' })).toBe('Syncing…');
     expect(syncText({ ...base, last_error: 'unauthorized' })).toBe('Sign-in no longer valid: sign in again');
     expect(syncText({ ...base, last_error: 'server' })).toBe('Sync failed (server)');
+  });
+});
+
+describe('in German and Dutch', () => {
+  afterEach(() => setLocale('en', false));
+
+  it('labels states, ratings and signals in German', () => {
+    setLocale('de', false);
+    expect(statusLabel({ state: 'pending' })).toBe('Offen');
+    // German keeps the noun's capital inside the sentence.
+    expect(statusLabel({ state: 'rejected', reason: 'personal_data' })).toBe('Abgelehnt: Personenbezogene Daten');
+    expect(statusLabel({ state: 'evidence_requested', deadline: '2026-12-10T10:00:00Z' })).toBe(
+      'Nachweis angefordert (fällig 10.12.2026)',
+    );
+    expect(ratingText(449, 'good')).toBe('4,49 Gut');
+    expect(ratingText(null, null)).toBe('noch keine Bewertung');
+    expect(sourceLabel('imported')).toBe('Importiert');
+    expect(
+      fakeSignalLabel({
+        kind: 'daily_rate_burst',
+        day: '2026-11-20',
+        reviews: 14,
+        usual_per_day_hundredths: 125,
+        baseline_days: 28,
+      }),
+    ).toBe('14 Bewertungen für diesen Shop am 20.11.2026, gegenüber üblich 1,25 pro Tag (in den 28 Tagen davor)');
+    expect(experienceNote({ result: 'too_old', earliest_allowed: '2026-05-26' })).toContain('26.05.2026');
+  });
+
+  it('labels states and ratings in Dutch', () => {
+    setLocale('nl', false);
+    expect(statusLabel({ state: 'rejected', reason: 'personal_data' })).toBe('Afgewezen: persoonsgegevens');
+    expect(statusLabel({ state: 'evidence_requested', deadline: '2026-12-10T10:00:00Z' })).toBe(
+      'Bewijs gevraagd (uiterlijk 10-12-2026)',
+    );
+    expect(ratingText(450, 'excellent')).toBe('4,50 Uitstekend');
+    expect(reasonLabel('spam_duplicate')).toBe('Spam of duplicaat');
+  });
+
+  it('words the sync status', () => {
+    const base = {
+      signed_in: true,
+      phase: 'idle',
+      last_success: '2026-11-26T05:50:12Z',
+      last_error: null,
+      pending_decisions: 0,
+      conflicts: 0,
+      retry_in_seconds: null,
+    };
+    setLocale('de', false);
+    expect(syncText(base)).toBe('Synchronisiert 05:50 UTC');
+    expect(syncText({ ...base, last_error: 'offline', pending_decisions: 1200, retry_in_seconds: 8 })).toBe(
+      'Offline: Entscheidungen werden gespeichert und später gesendet, neuer Versuch in 8 s · 1.200 warten auf Synchronisierung',
+    );
+    setLocale('nl', false);
+    expect(syncText({ ...base, signed_in: false })).toBe('Niet aangemeld: werken met lokale gegevens');
+  });
+
+  it('writes money, shares and times the local way', () => {
+    expect(money({ minor_units: 123456, currency: 'EUR' })).toBe('EUR 1234.56');
+    expect(percent(0.45)).toBe('45 %');
+    setLocale('de', false);
+    expect(money({ minor_units: 123456, currency: 'EUR' })).toBe('1.234,56\u00a0€');
+    expect(percent(0.045)).toBe('4,5 %');
+    expect(utcText('2026-11-26T14:05:12Z')).toBe('26.11.2026, 14:05 UTC');
+    setLocale('nl', false);
+    expect(money({ minor_units: 2500, currency: 'EUR' })).toBe('€\u00a025,00');
+    expect(percent(0.45)).toBe('45%');
+    expect(utcText('2026-11-26T14:05:12Z')).toBe('26-11-2026 14:05 UTC');
   });
 });

@@ -5,70 +5,76 @@ import type { RatingLabel } from './bindings/RatingLabel';
 import type { RejectionReason } from './bindings/RejectionReason';
 import type { ReviewSource } from './bindings/ReviewSource';
 import type { ReviewStatus } from './bindings/ReviewStatus';
+import { formatFixed, formatNumber, getLocale, inSentence, t, type Locale } from './i18n.svelte';
 
-export const REASON_LABELS: Record<RejectionReason, string> = {
-  insult: 'Insult or racist statement',
-  personal_data: 'Personal data',
-  bank_details: 'Bank details',
-  insurance_number: 'Insurance number',
-  product_reference: 'Product reference',
-  tobacco_use: 'Tobacco or e-cigarette use',
-  drug_effect: 'Effect of a drug',
-  before_after: 'Before/after comparison',
-  mode_of_action: 'Mode of action',
-  alcohol_advertising: 'Alcohol advertising',
-  experience_too_old: 'Experience older than 6 months',
-  not_real_experience: 'Not based on a real experience',
-  spam_duplicate: 'Spam or duplicate',
-};
+/** Reason codes the app knows; their labels are in the catalogues as `reason.<code>`. */
+export const REASON_CODES: readonly RejectionReason[] = [
+  'insult',
+  'personal_data',
+  'bank_details',
+  'insurance_number',
+  'product_reference',
+  'tobacco_use',
+  'drug_effect',
+  'before_after',
+  'mode_of_action',
+  'alcohol_advertising',
+  'experience_too_old',
+  'not_real_experience',
+  'spam_duplicate',
+];
 
+export function isReason(r: string): r is RejectionReason {
+  return (REASON_CODES as readonly string[]).includes(r);
+}
+
+/** A reason or ARM category label; an unknown code as it came. */
 export function reasonLabel(r: RejectionReason): string {
-  return REASON_LABELS[r] ?? r;
+  return isReason(r) ? t(`reason.${r}`) : r;
 }
 
 export function statusLabel(s: ReviewStatus): string {
   switch (s.state) {
     case 'pending':
-      return 'Pending';
+      return t('status.pending');
     case 'published':
-      return 'Published';
+      return t('status.published');
     case 'rejected':
-      return `Rejected: ${reasonLabel(s.reason).toLowerCase()}`;
+      return t('status.rejected', { reason: inSentence(reasonLabel(s.reason)) });
     case 'evidence_requested':
-      return `Evidence requested (due ${formatDate(s.deadline)})`;
+      return t('status.evidence_requested', { date: formatDate(s.deadline) });
     case 'evidence_received':
-      return 'Evidence received';
+      return t('status.evidence_received');
     case 'deleted':
-      return s.cause === 'deadline_passed' ? 'Deleted: deadline passed' : 'Deleted: evidence refused';
+      return s.cause === 'deadline_passed' ? t('status.deletedDeadline') : t('status.deletedRefused');
   }
 }
 
 export function sourceLabel(s: ReviewSource): string {
-  switch (s) {
-    case 'invitation':
-      return 'Invitation';
-    case 'consumer_account':
-      return 'Consumer account';
-    case 'direct_double_opt_in':
-      return 'Direct (double opt-in)';
-    case 'imported':
-      return 'Imported';
-  }
+  return t(`source.${s}`);
 }
 
 export function fakeSignalLabel(s: FakeSignal): string {
   switch (s.kind) {
     case 'same_ip_burst':
-      return `${s.reviews} reviews from ${s.ip ? `IP address ${s.ip}` : 'one IP address'} within ${s.window_minutes} minutes`;
+      return s.ip
+        ? t('signal.sameIp', { reviews: s.reviews, ip: s.ip, minutes: s.window_minutes })
+        : t('signal.sameIpUnknown', { reviews: s.reviews, minutes: s.window_minutes });
     case 'no_confirmed_purchase':
-      return 'No confirmed purchase for the order reference';
+      return t('signal.noPurchase');
     case 'duplicate_text':
-      return `Text nearly identical to review ${s.other}`;
+      return t('signal.duplicate', { other: s.other });
     case 'disposable_email':
-      return `Reviewer's e-mail is on a throwaway domain (${s.domain})`;
+      return t('signal.disposable', { domain: s.domain });
     case 'daily_rate_burst': {
-      const usual = (s.usual_per_day_hundredths / 100).toLocaleString('en', { maximumFractionDigits: 2 });
-      return `${s.reviews} reviews for this shop on ${s.day}, against a usual ${usual} a day (${s.baseline_days} days before)`;
+      // Grouped in English too, as this line always was.
+      const usual = formatNumber(s.usual_per_day_hundredths / 100, { maximumFractionDigits: 2, useGrouping: true });
+      return t('signal.dailyBurst', {
+        reviews: s.reviews,
+        day: formatDate(s.day),
+        usual,
+        days: s.baseline_days,
+      });
     }
   }
 }
@@ -79,10 +85,48 @@ export function starsText(n: number): string {
   return '★'.repeat(k) + '☆'.repeat(5 - k);
 }
 
-/** UTC date "2026-11-26" of an RFC 3339 timestamp or date; the input unchanged if unparsable. */
-export function formatDate(iso: string): string {
+const dateFormats = new Map<Locale, Intl.DateTimeFormat>();
+const timeFormats = new Map<Locale, Intl.DateTimeFormat>();
+
+function dateFormat(l: Locale): Intl.DateTimeFormat {
+  let f = dateFormats.get(l);
+  if (!f) {
+    f = new Intl.DateTimeFormat(l, { timeZone: 'UTC', year: 'numeric', month: '2-digit', day: '2-digit' });
+    dateFormats.set(l, f);
+  }
+  return f;
+}
+
+/**
+ * The UTC date of an RFC 3339 timestamp or date: "2026-11-26" in English (ISO
+ * 8601, as the app always showed it), "26.11.2026" in German, "26-11-2026" in
+ * Dutch; the input unchanged if unparsable.
+ */
+export function formatDate(iso: string, l: Locale = getLocale()): string {
   const m = /^(\d{4}-\d{2}-\d{2})/.exec(iso);
-  return m?.[1] ?? iso;
+  if (!m?.[1]) return iso;
+  if (l === 'en') return m[1];
+  const ms = Date.parse(`${m[1]}T00:00:00Z`);
+  return Number.isNaN(ms) ? m[1] : dateFormat(l).format(ms);
+}
+
+/** The UTC time "14:05" of an RFC 3339 timestamp (24-hour clock in every language). */
+export function formatTime(iso: string, l: Locale = getLocale()): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  if (l === 'en') return new Date(ms).toISOString().slice(11, 16);
+  let f = timeFormats.get(l);
+  if (!f) {
+    f = new Intl.DateTimeFormat(l, { timeZone: 'UTC', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    timeFormats.set(l, f);
+  }
+  return f.format(ms);
+}
+
+/** "2026-11-26 14:05" (UTC) in English, the locale's date and time otherwise. */
+export function formatDateTime(iso: string, l: Locale = getLocale()): string {
+  if (Number.isNaN(Date.parse(iso))) return iso;
+  return `${formatDate(iso, l)} ${formatTime(iso, l)}`;
 }
 
 export function experienceNote(c: ExperienceCheck): string | null {
@@ -90,9 +134,9 @@ export function experienceNote(c: ExperienceCheck): string | null {
     case 'ok':
       return null;
     case 'too_old':
-      return `Experience older than 6 months (earliest allowed ${c.earliest_allowed})`;
+      return t('experience.tooOld', { date: formatDate(c.earliest_allowed) });
     case 'in_future':
-      return 'Experience dated after submission';
+      return t('experience.inFuture');
   }
 }
 
@@ -101,18 +145,10 @@ export function deadlineAfter(now: Date, days: number): string {
   return new Date(now.getTime() + days * 86_400_000).toISOString();
 }
 
-const RATING_LABELS: Record<RatingLabel, string> = {
-  excellent: 'Excellent',
-  good: 'Good',
-  fair: 'Fair',
-  poor: 'Poor',
-  very_poor: 'Very poor',
-};
-
 /** "4.49 Good" from hundredths and label; "no rating yet" without reviews. */
 export function ratingText(hundredths: number | null, label: RatingLabel | null): string {
-  if (hundredths === null || label === null) return 'no rating yet';
-  return `${Math.floor(hundredths / 100)}.${String(hundredths % 100).padStart(2, '0')} ${RATING_LABELS[label]}`;
+  if (hundredths === null || label === null) return t('rating.none');
+  return t('rating.text', { value: formatFixed(hundredths / 100, 2), label: t(`rating.${label}`) });
 }
 
 /** One line for the status bar about sync. */
@@ -125,15 +161,15 @@ export function syncText(s: {
   conflicts: number;
   retry_in_seconds: number | null;
 }): string {
-  const waiting = s.pending_decisions > 0 ? ` · ${s.pending_decisions} waiting to sync` : '';
-  const conflicts = s.conflicts > 0 ? ` · ${s.conflicts} to resolve` : '';
+  const waiting = s.pending_decisions > 0 ? ` · ${t('sync.waiting', { count: s.pending_decisions })}` : '';
+  const conflicts = s.conflicts > 0 ? ` · ${t('sync.toResolve', { count: s.conflicts })}` : '';
   const tail = waiting + conflicts;
-  if (!s.signed_in) return `Not signed in: working on local data${tail}`;
-  if (s.phase === 'syncing') return `Syncing…${tail}`;
-  const retry = s.retry_in_seconds != null ? `, retrying in ${s.retry_in_seconds} s` : '';
-  if (s.last_error === 'offline') return `Offline: decisions are kept and sent later${retry}${tail}`;
-  if (s.last_error === 'unauthorized') return `Sign-in no longer valid: sign in again${tail}`;
-  if (s.last_error) return `Sync failed (${s.last_error})${retry}${tail}`;
-  if (s.last_success) return `Synced ${s.last_success.slice(11, 16)} UTC${tail}`;
-  return `Not synced yet${tail}`;
+  if (!s.signed_in) return `${t('sync.notSignedIn')}${tail}`;
+  if (s.phase === 'syncing') return `${t('sync.syncing')}${tail}`;
+  const retry = s.retry_in_seconds != null ? `, ${t('sync.retrying', { seconds: s.retry_in_seconds })}` : '';
+  if (s.last_error === 'offline') return `${t('sync.offline')}${retry}${tail}`;
+  if (s.last_error === 'unauthorized') return `${t('sync.unauthorized')}${tail}`;
+  if (s.last_error) return `${t('sync.failed', { error: s.last_error })}${retry}${tail}`;
+  if (s.last_success) return `${t('sync.synced', { time: formatTime(s.last_success) })}${tail}`;
+  return `${t('sync.never')}${tail}`;
 }

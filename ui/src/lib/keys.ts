@@ -1,4 +1,6 @@
 // The keyboard map: one key per action. Pure, so it is unit-tested.
+import type { MessageKey } from './i18n.svelte';
+
 export type Command =
   | { kind: 'move'; delta: number }
   | { kind: 'publish' }
@@ -12,21 +14,22 @@ export type Command =
   | { kind: 'help' }
   | { kind: 'escape' };
 
-export const SHORTCUTS: { keys: string; what: string }[] = [
-  { keys: 'j / ↓', what: 'next review' },
-  { keys: 'k / ↑', what: 'previous review' },
-  { keys: 'PageDown / PageUp', what: 'ten reviews down / up' },
-  { keys: 'p', what: 'publish' },
-  { keys: 'r, then 1–9', what: 'reject for a reason' },
-  { keys: 'e', what: 'request evidence' },
-  { keys: 'a', what: 'accept received evidence (publish)' },
-  { keys: 'x', what: 'refuse received evidence (delete)' },
-  { keys: 'Space', what: 'mark / unmark for a bulk action (p and r then apply to all marked)' },
-  { keys: 'u', what: 'undo the last decision on this review (until synced)' },
-  { keys: '/', what: 'search' },
-  { keys: '?', what: 'this sheet' },
-  { keys: 'Esc', what: 'close a dialog, leave the search box, clear marks' },
-  { keys: 'Shift+R / Shift+A / Shift+D / Shift+C / Shift+O', what: 'reviews / audits / disputes / complaints / dashboard' },
+/** The review key sheet; `what` is a message key, translated where it is shown. */
+export const SHORTCUTS: { keys: string; what: MessageKey }[] = [
+  { keys: 'j / ↓', what: 'shortcut.nextReview' },
+  { keys: 'k / ↑', what: 'shortcut.previousReview' },
+  { keys: 'PageDown / PageUp', what: 'shortcut.tenReviews' },
+  { keys: 'p', what: 'shortcut.publish' },
+  { keys: 'r, then 1–9', what: 'shortcut.reject' },
+  { keys: 'e', what: 'shortcut.requestEvidence' },
+  { keys: 'a', what: 'shortcut.acceptEvidence' },
+  { keys: 'x', what: 'shortcut.refuseEvidence' },
+  { keys: 'Space', what: 'shortcut.mark' },
+  { keys: 'u', what: 'shortcut.undo' },
+  { keys: '/', what: 'shortcut.search' },
+  { keys: '?', what: 'shortcut.sheet' },
+  { keys: 'Esc', what: 'shortcut.escape' },
+  { keys: 'Shift+R / Shift+A / Shift+D / Shift+C / Shift+O', what: 'shortcut.views' },
 ];
 
 export function commandFor(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey'>): Command | null {

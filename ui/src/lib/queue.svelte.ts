@@ -10,6 +10,7 @@ import type { RejectionReason } from './bindings/RejectionReason';
 import type { ReviewAction } from './bindings/ReviewAction';
 import type { ReviewRow } from './bindings/ReviewRow';
 import type { StateCount } from './bindings/StateCount';
+import { t, tn } from './i18n.svelte';
 
 export const PAGE_SIZE = 100;
 
@@ -113,7 +114,7 @@ export class Queue {
     try {
       const updated = await api.decide({ ...request, review_id: row.id });
       this.#replace(updated);
-      this.notice = `Saved: ${request.action.action.replace('_', ' ')} (u to undo)`;
+      this.notice = t('notice.saved', { action: t(`notice.action.${request.action.action}`) });
       this.error = null;
       if (advance) this.move(1);
       void this.refreshCounts();
@@ -157,9 +158,9 @@ export class Queue {
       this.marked.clear();
       for (const f of result.failed) this.marked.add(f.review_id);
       this.notice =
-        `Saved ${result.updated.length} decisions` +
+        tn('notice.savedMany', result.updated.length) +
         (result.failed.length > 0
-          ? `; ${result.failed.length} not possible (still marked): ${result.failed[0]?.error.message}`
+          ? `; ${t('notice.notPossible', { count: result.failed.length, message: result.failed[0]?.error.message ?? '' })}`
           : '');
       this.error = null;
       void this.refreshCounts();
@@ -175,7 +176,7 @@ export class Queue {
     if (!row?.attention || !row.undoable_decision) return;
     try {
       this.#replace(await api.resolve(row.undoable_decision, keepMine));
-      this.notice = keepMine ? 'Kept your decision; it will be sent again' : "Accepted the server's state";
+      this.notice = keepMine ? t('notice.keptMine') : t('notice.acceptedServer');
       this.error = null;
       void this.refreshCounts();
     } catch (e) {
@@ -186,12 +187,12 @@ export class Queue {
   async undo() {
     const row = this.current;
     if (!row?.undoable_decision) {
-      this.notice = 'Nothing to undo on this review';
+      this.notice = t('notice.nothingToUndo');
       return;
     }
     try {
       this.#replace(await api.undo(row.undoable_decision));
-      this.notice = 'Undone';
+      this.notice = t('notice.undone');
       this.error = null;
       void this.refreshCounts();
     } catch (e) {
