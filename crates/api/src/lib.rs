@@ -687,6 +687,75 @@ pub struct RulePack {
     pub content: serde_json::Value,
 }
 
+/// Versioned data the central service hands to every workstation, like rule
+/// packs: the newest published version is the one in force, the one built into
+/// a release is the fallback. Each kind is checked before it is accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub enum PackKind {
+    /// Statement-of-reasons templates (TOML, `StatementTemplates`).
+    StatementTemplates,
+    /// The code-of-conduct checklist template (TOML, `ChecklistTemplate`).
+    Checklist,
+}
+
+impl PackKind {
+    pub const ALL: [PackKind; 2] = [PackKind::StatementTemplates, PackKind::Checklist];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PackKind::StatementTemplates => "statement_templates",
+            PackKind::Checklist => "checklist",
+        }
+    }
+
+    /// Checks a pack's source with the domain's own parser and returns the
+    /// version it declares; the error says what is wrong (e.g. an unknown
+    /// placeholder), for the publisher.
+    pub fn check(self, source: &str) -> Result<String, String> {
+        match self {
+            PackKind::StatementTemplates => trustdesk_domain::StatementTemplates::parse(source)
+                .map(|t| t.version().to_owned())
+                .map_err(|e| e.to_string()),
+            PackKind::Checklist => trustdesk_domain::ChecklistTemplate::parse(source)
+                .map(|t| t.version().to_string())
+                .map_err(|e| e.to_string()),
+        }
+    }
+}
+
+impl std::str::FromStr for PackKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<PackKind, String> {
+        PackKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| format!("unknown pack kind {s:?}"))
+    }
+}
+
+/// Largest pack source accepted, in bytes.
+pub const MAX_PACK_BYTES: usize = 1024 * 1024;
+
+/// One published version of a pack (`GET /v1/packs/{kind}/current`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DataPack {
+    pub kind: PackKind,
+    pub version: String,
+    pub published_at: DateTime<Utc>,
+    /// The pack as its kind defines it (TOML text).
+    pub source: String,
+}
+
+/// `POST /v1/packs/{kind}` (admin): publish a new version; the version is the
+/// one the source declares.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PublishPack {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 1048576))]
+    pub source: String,
+}
+
 /// `POST /v1/rule-packs` (admin): publish a new rule-pack version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

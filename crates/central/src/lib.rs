@@ -18,6 +18,7 @@ pub mod history;
 pub mod import;
 pub mod ingest;
 pub mod mutations;
+pub mod packs;
 pub mod reviews;
 pub mod routes;
 pub mod seed;

@@ -125,6 +125,7 @@ struct StatementContext<'a> {
     shops: HashMap<String, Shop>,
     scanner: &'a dyn Scanner,
     sample_share: f64,
+    templates: crate::packs::TemplateSet,
 }
 
 async fn try_batch(
@@ -174,7 +175,18 @@ async fn try_batch(
         .collect();
     let mut states = load_many(&mut tx, db.backend, &targets).await?;
     let mut samples = load_samples(&mut tx, &states, &targets).await?;
-    let ctx = StatementContext { shops: load_shops(&mut tx, &states, batch).await?, scanner, sample_share };
+    // Statements are checked against the templates they were made with.
+    let named = batch.iter().filter_map(|m| match &m.op {
+        MutationOp::ReviewDecision { statement: Some(st), .. } => st["template_version"].as_str(),
+        _ => None,
+    });
+    let templates = crate::packs::templates(&mut tx, named).await?;
+    let ctx = StatementContext {
+        shops: load_shops(&mut tx, &states, batch).await?,
+        scanner,
+        sample_share,
+        templates,
+    };
     let mut outcomes: HashMap<String, MutationOutcome> = HashMap::new();
     let mut written: Vec<Written> = Vec::new();
     let mut results = Vec::with_capacity(batch.len());
@@ -780,6 +792,7 @@ fn transform(
                     shop.map(|s| s.name.as_str()),
                     &hits,
                     statement.as_ref(),
+                    &ctx.templates,
                 )?
             } else {
                 None

@@ -14,6 +14,7 @@ use trustdesk_api::{
     Health, IngestBatch, IngestErrors, IngestResponse, Me, MutationBatch, MutationResponse, NewComplaint,
     PublishRulePack, RulePack, StatementExportPage, MAX_MUTATIONS_PER_BATCH,
 };
+use trustdesk_api::{DataPack, PackKind, PublishPack};
 use utoipa::openapi::schema::{AdditionalProperties, Schema};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::RefOr;
@@ -22,7 +23,9 @@ use utoipa::OpenApi;
 use crate::auth::User;
 use crate::body::{read_limited, JsonBody};
 use crate::error::ApiError;
-use crate::{claims, complaints, db, evidence, fairness, feed, mutations, reviews, statements, AppState};
+use crate::{
+    claims, complaints, db, evidence, fairness, feed, mutations, packs, reviews, statements, AppState,
+};
 use trustdesk_api::fairness::{CalibrationItem, FairnessReport, SamplesPage, SettleCalibration};
 
 pub fn router(state: AppState) -> Router {
@@ -39,6 +42,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/evidence/{sha256}", get(download_evidence))
         .route("/v1/rule-packs/current", get(current_rule_pack))
         .route("/v1/rule-packs", post(publish_rule_pack))
+        .route("/v1/packs/{kind}/current", get(current_pack))
+        .route("/v1/packs/{kind}", post(publish_pack))
         .route("/v1/ingest/reviews", post(ingest_reviews))
         .route("/v1/reviews/{id}", axum::routing::delete(delete_review))
         .route("/v1/statements/export", get(export_statements))
@@ -223,6 +228,52 @@ async fn current_rule_pack(State(state): State<AppState>, _user: User) -> Result
     }))
 }
 
+fn pack_kind(kind: &str) -> Result<PackKind, ApiError> {
+    kind.parse().map_err(|_| ApiError::not_found(format!("no pack kind {kind:?}")))
+}
+
+#[utoipa::path(get, path = "/v1/packs/{kind}/current", security(("bearer" = [])),
+    params(("kind" = PackKind, Path), ("If-None-Match" = Option<String>, Header, description = "the ETag of the copy held")),
+    description = "The version in force. Its ETag is the quoted version; a client holding it gets 304. \
+        404 when none was published: the release's built-in version applies.",
+    responses((status = 200, body = DataPack), (status = 304), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+async fn current_pack(
+    State(state): State<AppState>,
+    _user: User,
+    Path(kind): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    let kind = pack_kind(&kind)?;
+    let mut conn = state.db.read.acquire().await?;
+    let pack = packs::current(&mut conn, kind)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no {} pack has been published", kind.as_str())))?;
+    let etag = format!("\"{}\"", pack.version);
+    let held = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
+    let etag_value = HeaderValue::from_str(&etag).map_err(|_| ApiError::bad_request("unusable version"))?;
+    if held == Some(etag.as_str()) {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag_value)]).into_response());
+    }
+    Ok(([(header::ETAG, etag_value)], Json(pack)).into_response())
+}
+
+#[utoipa::path(post, path = "/v1/packs/{kind}", security(("bearer" = [])), request_body = PublishPack,
+    params(("kind" = PackKind, Path)),
+    description = "Admins: publishes a new version, checked by the kind's parser first (every reason and \
+        language present, no unknown placeholder). The version is the one the source declares.",
+    responses((status = 201, body = DataPack), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn publish_pack(
+    State(state): State<AppState>,
+    user: User,
+    Path(kind): Path<String>,
+    JsonBody(req): JsonBody<PublishPack>,
+) -> Result<(StatusCode, Json<DataPack>), ApiError> {
+    let kind = pack_kind(&kind)?;
+    packs::publish(&state.db, &user, kind, req.source).await.map(|p| (StatusCode::CREATED, Json(p)))
+}
+
 #[utoipa::path(post, path = "/v1/rule-packs", security(("bearer" = [])), request_body = PublishRulePack,
     responses((status = 201, body = RulePack), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -399,7 +450,7 @@ async fn settle_calibration(
     paths(health, me, changes, post_mutations, post_claim, extend_claim, release_claim, upload_evidence,
         download_evidence, current_rule_pack, publish_rule_pack, ingest_reviews, delete_review,
         export_statements, open_complaint, decide_complaint, get_samples, get_fairness, get_calibration,
-        settle_calibration),
+        settle_calibration, current_pack, publish_pack),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

@@ -43,6 +43,7 @@ pub fn prepare(
     shop_name: Option<&str>,
     hits: &[ArmHit],
     sent: Option<&StatementOfReasons>,
+    known: &crate::packs::TemplateSet,
 ) -> Result<Option<Prepared>, MutationOutcome> {
     if !owes_statement(decision.action) {
         if decision.grounds.illegal.is_some() {
@@ -65,23 +66,27 @@ pub fn prepare(
             )),
         };
     }
-    let templates = StatementTemplates::shipped();
     // Errors about what the client sent are theirs to fix; errors building our
     // own statement mean the decision cannot be recorded as the DSA requires.
     let code = if sent.is_some() { codes::STATEMENT_INVALID } else { codes::STATEMENT_UNAVAILABLE };
+    // A sent statement is rebuilt with the templates it was made with (any
+    // version this server has); otherwise with the ones in force.
+    let templates: &StatementTemplates = match sent {
+        None => &known.current,
+        Some(s) => known.get(&s.template_version).ok_or_else(|| {
+            refuse(
+                code,
+                format!(
+                    "the statement was made with templates {:?}, which this server does not know (in force: {:?}): rebuild it",
+                    s.template_version,
+                    known.current.version()
+                ),
+            )
+        })?,
+    };
     let (illegal, evidence_missing, free_text) = match sent {
         None => (decision.grounds.illegal.clone(), false, String::new()),
         Some(s) => {
-            if s.template_version != templates.version() {
-                return Err(refuse(
-                    code,
-                    format!(
-                        "the statement was made with templates {:?}; this server knows {:?}: rebuild it",
-                        s.template_version,
-                        templates.version()
-                    ),
-                ));
-            }
             if s.decision_id != decision.id || s.review_id != decision.review_id {
                 return Err(refuse(code, "the statement was made for another decision or review"));
             }

@@ -366,7 +366,8 @@ async fn export_lines_validate_for_every_reason_code(b: Backend) {
         stars: r.stars,
         message: None,
     };
-    let p = trustdesk_central::statements::prepare(&d, &r, Some("Shop"), &[], None).unwrap().unwrap();
+    let known = trustdesk_central::packs::TemplateSet::shipped();
+    let p = trustdesk_central::statements::prepare(&d, &r, Some("Shop"), &[], None, &known).unwrap().unwrap();
     let line = serde_json::to_value(&p.record).unwrap();
     assert_valid(&v, &line);
     assert_eq!(line["category_specification"], json!(["KEYWORD_INAUTHENTIC_USER_REVIEWS"]));

@@ -1,0 +1,156 @@
+//! Versioned data packs (statement templates, the checklist) published by an
+//! admin and handed to every workstation. A pack is checked by its kind's
+//! parser before it is stored, so a template with an unknown placeholder is
+//! refused at publication, never discovered in a statement.
+//!
+//! Versions are immutable; parsed statement templates are cached by version
+//! (process-wide, safe across instances for that reason).
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use axum::http::StatusCode;
+use sqlx::{AnyConnection, Row};
+use trustdesk_api::{codes, DataPack, PackKind, MAX_PACK_BYTES};
+use trustdesk_domain::StatementTemplates;
+
+use crate::auth::User;
+use crate::db::{self, Db};
+use crate::error::ApiError;
+
+/// The newest published version of `kind`, if any.
+pub async fn current(conn: &mut AnyConnection, kind: PackKind) -> Result<Option<DataPack>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT version, published_at, source FROM packs WHERE kind = $1 ORDER BY seq DESC, version DESC LIMIT 1",
+    )
+    .bind(kind.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| pack(kind, &r)).transpose()
+}
+
+fn pack(kind: PackKind, r: &sqlx::any::AnyRow) -> Result<DataPack, sqlx::Error> {
+    let published: String = r.try_get("published_at")?;
+    Ok(DataPack {
+        kind,
+        version: r.try_get("version")?,
+        published_at: published.parse().map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        source: r.try_get("source")?,
+    })
+}
+
+/// `POST /v1/packs/{kind}`.
+pub async fn publish(db: &Db, user: &User, kind: PackKind, source: String) -> Result<DataPack, ApiError> {
+    user.require_admin()?;
+    if source.len() > MAX_PACK_BYTES {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::TEXT_TOO_LONG,
+            format!("the pack has {} bytes; at most {MAX_PACK_BYTES} are allowed", source.len()),
+        ));
+    }
+    if source.contains('\0') {
+        return Err(ApiError::bad_request("the pack must not contain NUL characters"));
+    }
+    let version = kind
+        .check(&source)
+        .map_err(|e| ApiError::bad_request(format!("the {} pack is refused: {e}", kind.as_str())))?;
+    let now = db::now();
+    let done = sqlx::query(
+        "INSERT INTO packs (kind, version, published_at, seq, source)
+         VALUES ($1, $2, $3, (SELECT COALESCE(MAX(seq), 0) + 1 FROM packs WHERE kind = $1), $4)
+         ON CONFLICT (kind, version) DO NOTHING",
+    )
+    .bind(kind.as_str())
+    .bind(&version)
+    .bind(db::rfc3339(now))
+    .bind(&source)
+    .execute(&db.write)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "version_exists",
+            format!("{} version {version:?} is published already; raise the version", kind.as_str()),
+        ));
+    }
+    Ok(DataPack { kind, version, published_at: now, source })
+}
+
+static PARSED: LazyLock<Mutex<HashMap<String, Arc<StatementTemplates>>>> = LazyLock::new(Default::default);
+
+/// The statement templates a batch of decisions may need: the ones in force
+/// and every version named by a statement the client sent.
+#[derive(Clone)]
+pub struct TemplateSet {
+    pub current: Arc<StatementTemplates>,
+    known: HashMap<String, Arc<StatementTemplates>>,
+}
+
+impl TemplateSet {
+    /// The templates of `version`, if this server has them (built in or published).
+    pub fn get(&self, version: &str) -> Option<&Arc<StatementTemplates>> {
+        self.known.get(version)
+    }
+
+    /// Only the built-in templates (tests, tools without a database).
+    pub fn shipped() -> TemplateSet {
+        let shipped = Arc::new(StatementTemplates::shipped().clone());
+        TemplateSet {
+            known: HashMap::from([(shipped.version().to_owned(), shipped.clone())]),
+            current: shipped,
+        }
+    }
+}
+
+/// Loads the set for the named versions (unknown ones are left out: the
+/// statement naming one is refused for it).
+pub async fn templates<'a>(
+    conn: &mut AnyConnection,
+    named: impl IntoIterator<Item = &'a str>,
+) -> Result<TemplateSet, sqlx::Error> {
+    let mut set = TemplateSet::shipped();
+    let current = current(conn, PackKind::StatementTemplates).await?;
+    let mut wanted: Vec<String> = named.into_iter().map(str::to_owned).collect();
+    if let Some(c) = &current {
+        wanted.push(c.version.clone());
+    }
+    for version in wanted {
+        if set.known.contains_key(&version) {
+            continue;
+        }
+        let cached = PARSED.lock().expect("pack cache").get(&version).cloned();
+        let parsed = match cached {
+            Some(t) => Some(t),
+            None => {
+                let row = sqlx::query("SELECT source FROM packs WHERE kind = $1 AND version = $2")
+                    .bind(PackKind::StatementTemplates.as_str())
+                    .bind(&version)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                match row {
+                    Some(r) => {
+                        let source: String = r.try_get(0)?;
+                        // Checked at publication; a row that no longer parses is
+                        // a server bug, reported as a decode error.
+                        let t =
+                            StatementTemplates::parse(&source).map_err(|e| sqlx::Error::Decode(e.into()))?;
+                        let t = Arc::new(t);
+                        PARSED.lock().expect("pack cache").insert(version.clone(), t.clone());
+                        Some(t)
+                    }
+                    None => None,
+                }
+            }
+        };
+        if let Some(t) = parsed {
+            set.known.insert(version, t);
+        }
+    }
+    if let Some(c) = current {
+        if let Some(t) = set.known.get(&c.version) {
+            set.current = t.clone();
+        }
+    }
+    Ok(set)
+}
