@@ -9,7 +9,7 @@ use serde::Serialize;
 use tauri::ipc::{InvokeBody, Request, Response};
 use tauri::State;
 use trustdesk_domain::audit::{AuditChange, AuditConfirmation};
-use trustdesk_domain::checklist::{self, ChecklistCounts, Severity, SpotCheckRecommendation};
+use trustdesk_domain::checklist::{ChecklistCounts, Severity, SpotCheckRecommendation};
 use trustdesk_domain::{
     AuditId, AuditKind, AuditOutcome, ChecklistStatus, DecisionId, EvidenceRef, LanguageCode,
 };
@@ -156,7 +156,8 @@ fn row(view: &AuditView, claimed: &std::collections::HashSet<String>) -> AuditRo
 
 async fn detail(s: &AppState, id: AuditId) -> Result<AuditDetail, IpcError> {
     let view = s.store.audit(id).await?;
-    let template = checklist::builtin();
+    // The checklist in force: the server's as last synced, else the built-in one.
+    let template = trustdesk_sync::workstation::checklist_template(&s.store).await?;
     let lang: LanguageCode = UI_LANGUAGE.parse().map_err(|_| IpcError::new("internal", "bad UI language"))?;
     // A re-audit opens with what failed last time, when that audit is here.
     let previous = match view.case.previous_audit {
@@ -426,7 +427,8 @@ pub async fn export_audit_report(
     let view = s.store.audit(id).await?;
     let language: LanguageCode =
         view.shop.languages.first().copied().unwrap_or_else(|| "en".parse().expect("en is a language code"));
-    let report = checklist::builtin().report(&view.case, language);
+    let report =
+        trustdesk_sync::workstation::checklist_template(&s.store).await?.report(&view.case, language);
     let cache = EvidenceCache::beside(s.store.path());
     let mut evidence = HashMap::new();
     for item in &view.case.items {

@@ -89,12 +89,14 @@ pub async fn decide_review(
         // The marking must make a valid statement before it is recorded: an
         // outbox entry the server would refuse helps nobody.
         let view = s.store.get_review(review_id).await?;
+        let templates = workstation::statement_templates(&s.store).await?;
         workstation::preview_statement(
             &view,
             request.action,
             request.message.as_deref(),
             request.illegal.clone(),
             &user,
+            &templates,
         )?;
     }
     let decision = workstation::moderator_decision(
@@ -216,5 +218,6 @@ pub async fn statement_preview(
 ) -> Result<Option<String>, IpcError> {
     let s = opened(&state)?;
     let view = s.store.get_review(parse("review_id", &review_id)?).await?;
-    Ok(workstation::preview_statement(&view, action, note.as_deref(), illegal, &s.user().await?)?)
+    let templates = workstation::statement_templates(&s.store).await?;
+    Ok(workstation::preview_statement(&view, action, note.as_deref(), illegal, &s.user().await?, &templates)?)
 }

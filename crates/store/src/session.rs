@@ -145,4 +145,42 @@ impl Store {
             _ => Default::default(),
         })
     }
+
+    /// Replaces the local copy of a data pack (checked by the caller).
+    pub async fn put_pack(
+        &self,
+        kind: &str,
+        version: &str,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO packs (kind, version, source, fetched_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (kind) DO UPDATE SET version = excluded.version, source = excluded.source,
+               fetched_at = excluded.fetched_at",
+        )
+        .bind(kind)
+        .bind(version)
+        .bind(source)
+        .bind(crate::rows::time_key(now))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    /// The version of a data pack held locally, if one was fetched.
+    pub async fn pack_version(&self, kind: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT version FROM packs WHERE kind = ?1")
+            .bind(kind)
+            .fetch_optional(&self.reader)
+            .await?)
+    }
+
+    /// (version, source) of a data pack held locally.
+    pub async fn pack(&self, kind: &str) -> Result<Option<(String, String)>, StoreError> {
+        Ok(sqlx::query_as("SELECT version, source FROM packs WHERE kind = ?1")
+            .bind(kind)
+            .fetch_optional(&self.reader)
+            .await?)
+    }
 }

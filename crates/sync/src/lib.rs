@@ -18,7 +18,7 @@ use chrono::Utc;
 use trustdesk_api::{
     ChangeOp, ChangesPage, Entity, Me, Mutation, MutationBatch, MutationOp, MutationOutcome, MutationResponse,
 };
-use trustdesk_api::{Claim, ClaimRequest, ComplaintCase, DecideComplaint, WorkKind};
+use trustdesk_api::{Claim, ClaimRequest, ComplaintCase, DataPack, DecideComplaint, PackKind, WorkKind};
 use trustdesk_domain::audit::AuditChange;
 use trustdesk_domain::complaint::ComplaintChange;
 use trustdesk_domain::dispute::DisputeChange;
@@ -298,6 +298,7 @@ impl Client {
     /// Sends the outbox in order, in batches, and settles every result.
     pub async fn push(&self, store: &Store) -> Result<PushReport, SyncError> {
         let mut report = PushReport::default();
+        let templates = workstation::statement_templates(store).await?;
         loop {
             let pending = store.pending_outbox(PUSH_BATCH).await?;
             if pending.is_empty() {
@@ -316,7 +317,12 @@ impl Client {
                         let view = store.get_review(e.decision.review_id).await?;
                         // A statement that cannot be built here (e.g. a note over the
                         // limit) must not block the outbox: the server builds its own.
-                        match workstation::statement_for(&view, &e.decision, e.decision.message.as_deref()) {
+                        match workstation::statement_for(
+                            &view,
+                            &e.decision,
+                            e.decision.message.as_deref(),
+                            &templates,
+                        ) {
                             Ok(s) => s.and_then(|s| serde_json::to_value(s).ok()),
                             Err(err) => {
                                 tracing::warn!(code = err.code(), "statement left to the server: {err}");
@@ -595,8 +601,49 @@ impl Client {
         self.post_json(&format!("/v1/calibration/{sample_id}"), &settle).await
     }
 
-    /// Push, then pull: the server's new versions replace the local overlay.
+    /// Fetches the data packs in force (statement templates, the checklist)
+    /// that differ from the local ones, checks each with the domain's parser
+    /// and replaces the local copy whole. Returns how many were replaced.
+    pub async fn fetch_packs(&self, store: &Store) -> Result<usize, SyncError> {
+        let mut replaced = 0;
+        for kind in PackKind::ALL {
+            let mut req = self
+                .http
+                .get(format!("{}/v1/packs/{}/current", self.base, kind.as_str()))
+                .bearer_auth(&self.token);
+            if let Some(held) = store.pack_version(kind.as_str()).await? {
+                req = req.header(reqwest::header::IF_NONE_MATCH, format!("\"{held}\""));
+            }
+            let resp = req.send().await.map_err(transport)?;
+            match resp.status().as_u16() {
+                304 => continue,
+                // None published: the built-in version applies.
+                404 => continue,
+                _ => {}
+            }
+            let pack: DataPack = Self::check(resp).await?.json().await.map_err(transport)?;
+            let declared = kind.check(&pack.source).map_err(|e| {
+                SyncError::Protocol(format!(
+                    "the server's {} pack does not pass its check: {e}",
+                    kind.as_str()
+                ))
+            })?;
+            if declared != pack.version || pack.kind != kind {
+                return Err(SyncError::Protocol(format!(
+                    "the server's {} pack is mislabelled",
+                    kind.as_str()
+                )));
+            }
+            store.put_pack(kind.as_str(), &pack.version, &pack.source, Utc::now()).await?;
+            replaced += 1;
+        }
+        Ok(replaced)
+    }
+
+    /// Packs, push, then pull: the server's new versions replace the local overlay.
     pub async fn sync(&self, store: &Store) -> Result<(PushReport, PullReport), SyncError> {
+        // First, so the statements pushed are built with the templates in force.
+        self.fetch_packs(store).await?;
         let mut pushed = self.push(store).await?;
         let cases = self.push_cases(store).await?;
         pushed.applied += cases.applied;

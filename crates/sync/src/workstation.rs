@@ -5,11 +5,14 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+use trustdesk_api::PackKind;
 use trustdesk_domain::arm::ArmHit;
 use trustdesk_domain::decision::{DecisionInput, Grounds};
 use trustdesk_domain::statement::{owes_statement, IllegalMarking, StatementInput};
+use trustdesk_domain::{ChecklistTemplate, StatementOfReasons, StatementTemplates};
 use trustdesk_domain::{ReviewAction, ReviewDecision, ReviewId};
-use trustdesk_domain::{StatementOfReasons, StatementTemplates};
 use trustdesk_store::{NewDecision, ReviewQuery, ReviewView, Session, Store};
 
 use crate::{credentials, Client, ClientOptions, PullReport, PushReport, SyncError, FEED};
@@ -223,6 +226,7 @@ pub fn statement_for(
     view: &ReviewView,
     decision: &ReviewDecision,
     note: Option<&str>,
+    templates: &StatementTemplates,
 ) -> Result<Option<StatementOfReasons>, SyncError> {
     if !owes_statement(decision.action) {
         return Ok(None);
@@ -236,9 +240,7 @@ pub fn statement_for(
         evidence_missing: false,
         free_text: note.unwrap_or_default().trim().to_owned(),
     };
-    StatementOfReasons::build(input, StatementTemplates::shipped())
-        .map(Some)
-        .map_err(|e| SyncError::Refused(e.to_string()))
+    StatementOfReasons::build(input, templates).map(Some).map_err(|e| SyncError::Refused(e.to_string()))
 }
 
 /// What the reviewer would be told if the moderator took `action` now: the
@@ -250,6 +252,7 @@ pub fn preview_statement(
     note: Option<&str>,
     illegal: Option<IllegalMarking>,
     decided_by: &str,
+    templates: &StatementTemplates,
 ) -> Result<Option<String>, SyncError> {
     let input = DecisionInput {
         review_id: view.review.id,
@@ -262,10 +265,8 @@ pub fn preview_statement(
         message: None,
     };
     let decision = ReviewDecision::make(input, Utc::now()).map_err(|e| SyncError::Refused(e.to_string()))?;
-    match statement_for(view, &decision, note)? {
-        Some(s) => {
-            s.render(StatementTemplates::shipped()).map(Some).map_err(|e| SyncError::Refused(e.to_string()))
-        }
+    match statement_for(view, &decision, note, templates)? {
+        Some(s) => s.render(templates).map(Some).map_err(|e| SyncError::Refused(e.to_string())),
         None => Ok(None),
     }
 }
@@ -283,4 +284,70 @@ pub fn normalise_server(server: &str) -> Result<String, SyncError> {
         Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => Ok(s.to_owned()),
         _ => Err(SyncError::Refused(format!("{server:?} is not an http(s) server address"))),
     }
+}
+
+static PARSED_STATEMENTS: LazyLock<Mutex<HashMap<String, Arc<StatementTemplates>>>> =
+    LazyLock::new(Default::default);
+static PARSED_CHECKLISTS: LazyLock<Mutex<HashMap<String, Arc<ChecklistTemplate>>>> =
+    LazyLock::new(Default::default);
+
+/// A pack parsed once per version (versions are immutable), or the built-in one.
+async fn pack_in_force<T>(
+    store: &Store,
+    kind: PackKind,
+    cache: &Mutex<HashMap<String, Arc<T>>>,
+    parse: impl Fn(&str) -> Option<T>,
+    builtin: impl Fn() -> T,
+) -> Result<Arc<T>, SyncError> {
+    let Some((version, source)) = store.pack(kind.as_str()).await? else {
+        return Ok(cache
+            .lock()
+            .expect("pack cache")
+            .entry(String::new())
+            .or_insert_with(|| Arc::new(builtin()))
+            .clone());
+    };
+    if let Some(t) = cache.lock().expect("pack cache").get(&version) {
+        return Ok(t.clone());
+    }
+    // Checked when fetched; a local copy that no longer parses (edited by
+    // hand, older format) gives way to the built-in one rather than block work.
+    let parsed = match parse(&source) {
+        Some(t) => Arc::new(t),
+        None => {
+            tracing::warn!(
+                kind = kind.as_str(),
+                version,
+                "local pack does not parse; using the built-in one"
+            );
+            Arc::new(builtin())
+        }
+    };
+    cache.lock().expect("pack cache").insert(version, parsed.clone());
+    Ok(parsed)
+}
+
+/// The statement templates in force on this workstation: the server's as last
+/// fetched, else the ones built into this release.
+pub async fn statement_templates(store: &Store) -> Result<Arc<StatementTemplates>, SyncError> {
+    pack_in_force(
+        store,
+        PackKind::StatementTemplates,
+        &PARSED_STATEMENTS,
+        |s| StatementTemplates::parse(s).ok(),
+        || StatementTemplates::shipped().clone(),
+    )
+    .await
+}
+
+/// The checklist template in force on this workstation (as above).
+pub async fn checklist_template(store: &Store) -> Result<Arc<ChecklistTemplate>, SyncError> {
+    pack_in_force(
+        store,
+        PackKind::Checklist,
+        &PARSED_CHECKLISTS,
+        |s| ChecklistTemplate::parse(s).ok(),
+        || trustdesk_domain::checklist::builtin().clone(),
+    )
+    .await
 }
