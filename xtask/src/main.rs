@@ -139,6 +139,8 @@ fn schemathesis() -> Result<()> {
     // Its report folder belongs in target/, not in the checkout.
     run(Command::new(&st)
         .current_dir(root().join("target"))
+        .arg("--config-file")
+        .arg(root().join("crates/central/schemathesis.toml"))
         .args(["run", &format!("{}/openapi.json", central.url), "--max-examples", "25", "-H"])
         .arg(format!("Authorization: Bearer {}", central.token)))
 }

@@ -368,7 +368,7 @@ pub struct DecideComplaint {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_length = 5000, pattern = "^[^\\u0000]*$"))]
     pub reasons: String,
-    /// A UUIDv7 the client chose: the decision is applied once under it, and a
+    /// A UUID the client chose: the decision is applied once under it, and a
     /// repeated request (a lost answer) gets the case as it stands.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(format = Uuid))]

@@ -189,8 +189,8 @@ pub async fn decide(db: &Db, user: &User, id: &str, req: DecideComplaint) -> Res
     let reasons = clean_reasons(&req.reasons).map_err(rule_error)?;
     let mutation_id = match &req.mutation_id {
         Some(m) => match uuid::Uuid::parse_str(m) {
-            Ok(u) if u.get_version_num() == 7 => Some(u.to_string()),
-            _ => return Err(ApiError::bad_request("mutation_id must be a UUIDv7")),
+            Ok(u) => Some(u.to_string()),
+            Err(_) => return Err(ApiError::bad_request("mutation_id must be a UUID")),
         },
         None => None,
     };
