@@ -85,6 +85,17 @@ enum Command {
         shop: ShopId,
         file: PathBuf,
     },
+    /// Publish a data pack (statement templates or the checklist, TOML) after its
+    /// check; workstations fetch it with their next sync.
+    PublishPack {
+        #[command(flatten)]
+        storage: Storage,
+        /// statement_templates or checklist.
+        #[arg(long)]
+        kind: trustdesk_api::PackKind,
+        /// The pack's TOML file; its `version` must be new.
+        file: PathBuf,
+    },
     /// Write statements of reasons as JSON lines for the DSA Transparency Database
     /// (one DsaSorRecord per line, decided from --since to --until, UTC days,
     /// both inclusive). A line outside the schema stops the export with an error.
@@ -204,6 +215,15 @@ async fn main() -> anyhow::Result<()> {
                 std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let n = import::import_csv(&db, shop, &text, &ingest::EngineScanner::builtin()?).await?;
             eprintln!("imported {n} reviews");
+        }
+        Command::PublishPack { storage, kind, file } => {
+            let source = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let db = storage.open().await?;
+            let pack = trustdesk_central::packs::store(&db, kind, source)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            println!("published {} version {}", kind.as_str(), pack.version);
         }
         Command::ExportSor { storage, since, until } => {
             anyhow::ensure!(until.is_none_or(|u| u >= since), "--until is before --since");

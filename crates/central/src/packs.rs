@@ -42,6 +42,11 @@ fn pack(kind: PackKind, r: &sqlx::any::AnyRow) -> Result<DataPack, sqlx::Error> 
 /// `POST /v1/packs/{kind}`.
 pub async fn publish(db: &Db, user: &User, kind: PackKind, source: String) -> Result<DataPack, ApiError> {
     user.require_admin()?;
+    store(db, kind, source).await
+}
+
+/// Checks and stores a new version (the endpoint and `publish-pack`).
+pub async fn store(db: &Db, kind: PackKind, source: String) -> Result<DataPack, ApiError> {
     if source.len() > MAX_PACK_BYTES {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,

@@ -53,6 +53,23 @@ async fn binary_adds_users_seeds_imports_and_serves(b: Backend) {
         &storage,
     );
 
+    // `publish-pack`: checked first; a bad template is refused and names its fault.
+    let pack = dir.path().join("statements.toml");
+    let shipped = include_str!("../../domain/data/statements/statements.toml");
+    std::fs::write(&pack, shipped.replacen("Your options: {redress}", "Your options: {reviewer_iban}", 1))
+        .unwrap();
+    let bad = Command::new(BIN)
+        .args(["publish-pack", "--kind", "statement_templates"])
+        .arg(&pack)
+        .args(&storage)
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("reviewer_iban"));
+    std::fs::write(&pack, shipped.replacen("version = \"2026-11.1\"", "version = \"2030-01.1\"", 1)).unwrap();
+    let out = run(&["publish-pack", "--kind", "statement_templates", pack.to_str().unwrap()], &storage);
+    assert_eq!(out.trim(), "published statement_templates version 2030-01.1");
+
     let mut child = Command::new(BIN)
         .args(["serve", "--listen", "127.0.0.1:0"])
         .args(&storage)
