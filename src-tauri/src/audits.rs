@@ -22,9 +22,6 @@ use crate::sync::SyncState;
 use crate::IpcError;
 use std::sync::Arc;
 
-/// The language the auditor reads criteria in (the UI's).
-const UI_LANGUAGE: &str = "en";
-
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct AuditRow {
     pub id: String,
@@ -64,8 +61,22 @@ pub struct ChecklistRow {
     pub previously_failed: bool,
 }
 
+/// What a group of the checklist holds; the UI names the first two kinds itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupKind {
+    /// A re-audit's criteria that failed last time (shown first).
+    FailedBefore,
+    /// One topic of the checklist; `title` names it.
+    Topic,
+    /// Criteria the checklist in force does not know.
+    Other,
+}
+
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct CriterionGroup {
+    pub kind: GroupKind,
+    /// The topic's title in the UI's language (empty for the other kinds).
     pub title: String,
     pub items: Vec<ChecklistRow>,
 }
@@ -158,7 +169,7 @@ async fn detail(s: &AppState, id: AuditId) -> Result<AuditDetail, IpcError> {
     let view = s.store.audit(id).await?;
     // The checklist in force: the server's as last synced, else the built-in one.
     let template = trustdesk_sync::workstation::checklist_template(&s.store).await?;
-    let lang: LanguageCode = UI_LANGUAGE.parse().map_err(|_| IpcError::new("internal", "bad UI language"))?;
+    let lang = s.ui_language();
     // A re-audit opens with what failed last time, when that audit is here.
     let previous = match view.case.previous_audit {
         Some(p) => s.store.audit(p).await.ok().map(|v| v.case),
@@ -169,7 +180,7 @@ async fn detail(s: &AppState, id: AuditId) -> Result<AuditDetail, IpcError> {
         .map(|p| p.items.iter().map(|i| (i.criterion_id.as_str(), i)).collect())
         .unwrap_or_default();
     let mut failed_before = Vec::new();
-    let mut by_topic: Vec<(String, Vec<ChecklistRow>)> = Vec::new();
+    let mut by_topic: Vec<((GroupKind, String), Vec<ChecklistRow>)> = Vec::new();
     for item in &view.case.items {
         let criterion = template.criterion(&item.criterion_id);
         let prev = before.get(item.criterion_id.as_str());
@@ -193,7 +204,7 @@ async fn detail(s: &AppState, id: AuditId) -> Result<AuditDetail, IpcError> {
         }
         let topic = criterion
             .and_then(|c| template.topic(&c.topic))
-            .map_or_else(|| "Other".to_owned(), |t| t.title.get(lang).to_owned());
+            .map_or((GroupKind::Other, String::new()), |t| (GroupKind::Topic, t.title.get(lang).to_owned()));
         match by_topic.iter_mut().find(|(t, _)| *t == topic) {
             Some((_, items)) => items.push(r),
             None => by_topic.push((topic, vec![r])),
@@ -201,9 +212,13 @@ async fn detail(s: &AppState, id: AuditId) -> Result<AuditDetail, IpcError> {
     }
     let mut groups = Vec::new();
     if !failed_before.is_empty() {
-        groups.push(CriterionGroup { title: "Failed in the previous audit".into(), items: failed_before });
+        groups.push(CriterionGroup {
+            kind: GroupKind::FailedBefore,
+            title: String::new(),
+            items: failed_before,
+        });
     }
-    groups.extend(by_topic.into_iter().map(|(title, items)| CriterionGroup { title, items }));
+    groups.extend(by_topic.into_iter().map(|((kind, title), items)| CriterionGroup { kind, title, items }));
     let shop_language = view.shop.languages.first().map_or_else(|| "en".to_owned(), ToString::to_string);
     let claimed = s.store.claimed_ids("audit", Utc::now()).await?;
     Ok(AuditDetail {
@@ -216,6 +231,18 @@ async fn detail(s: &AppState, id: AuditId) -> Result<AuditDetail, IpcError> {
         confirmed: view.case.confirmed.clone(),
         issues: case_issues(&view.unresolved),
     })
+}
+
+/// The UI's language, for the checklist's texts (en, de or nl; others read as English).
+#[tauri::command]
+pub async fn set_ui_language(state: State<'_, Opened>, language: String) -> Result<(), IpcError> {
+    let s = opened(&state)?;
+    let lang: LanguageCode = match language.as_str() {
+        "de" | "nl" => language.parse().map_err(|_| IpcError::new("bad_request", "not a language code"))?,
+        _ => "en".parse().expect("en is a language code"),
+    };
+    s.set_ui_language(lang);
+    Ok(())
 }
 
 #[tauri::command]
@@ -305,7 +332,7 @@ fn decode_header_value(raw: &str) -> String {
     percent_encoding::percent_decode_str(raw).decode_utf8_lossy().into_owned()
 }
 
-fn header(request: &Request<'_>, name: &str) -> Result<String, IpcError> {
+pub(crate) fn header(request: &Request<'_>, name: &str) -> Result<String, IpcError> {
     let raw = request
         .headers()
         .get(name)

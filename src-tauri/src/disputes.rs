@@ -7,12 +7,13 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tauri::State;
-use trustdesk_domain::dispute::{DisputeChange, FeeTerms, Party, Recipient, Remedy};
+use trustdesk_domain::dispute::{Author, DisputeChange, FeeTerms, Party, Recipient, Remedy};
 use trustdesk_domain::dispute_templates::{render_message, MessageTemplateId, MessageVars};
 use trustdesk_domain::{
     DisputeCase, DisputeId, DisputeOutcome, DisputeStage, LanguageCode, MessageId, Money, ProposalId,
 };
 use trustdesk_store::DisputeView;
+use trustdesk_sync::evidence::{sniff, EvidenceCache};
 use ts_rs::TS;
 
 use crate::audits::{CaseIssue, ExportedReport};
@@ -167,6 +168,43 @@ pub async fn dispute_message_template(
     render_message(template, language, &vars).map_err(|e| IpcError::new("template", e.to_string()))
 }
 
+/// Attaches a file a party sent (or the mediator's own): the raw bytes are the
+/// request body, the sender and name come as headers. The file goes to the
+/// local content-addressed cache (so it opens offline) and is uploaded with
+/// the change.
+#[tauri::command]
+pub async fn attach_dispute_file(
+    request: tauri::ipc::Request<'_>,
+    state: State<'_, Opened>,
+    sync: State<'_, Arc<SyncState>>,
+) -> Result<DisputeDetail, IpcError> {
+    let s = opened(&state)?;
+    let id = dispute_id(&crate::audits::header(&request, "dispute-id")?)?;
+    let from: Author = match crate::audits::header(&request, "from")?.as_str() {
+        "consumer" => Author::Consumer,
+        "shop" => Author::Shop,
+        "mediator" => Author::Mediator,
+        other => return Err(IpcError::new("bad_request", format!("unknown sender {other:?}"))),
+    };
+    let name: String =
+        crate::audits::header(&request, "file-name")?.chars().filter(|c| !c.is_control()).take(200).collect();
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
+        return Err(IpcError::new("bad_request", "the file must be sent as raw bytes"));
+    };
+    if sniff(bytes).is_none() {
+        return Err(IpcError::new(
+            "bad_request",
+            "attachments must be a PNG, JPEG, GIF, WebP image or a PDF",
+        ));
+    }
+    let sha256 = EvidenceCache::beside(s.store.path()).put(bytes)?;
+    let change = DisputeChange::Attach { sha256, name, from };
+    s.store.record_dispute_change(id, &change, &s.user().await?, Utc::now()).await?;
+    sync.poke();
+    let claimed = s.store.claimed_ids("dispute", Utc::now()).await?;
+    Ok(detail(s.store.dispute(id).await?, &claimed))
+}
+
 /// Writes the decision (in the consumer's or the shop's language) or the
 /// arbitration case file as PDF into the data directory's `reports` folder.
 #[tauri::command]
@@ -184,7 +222,17 @@ pub async fn export_dispute_document(
         consumer_name: v.case.consumer_name.clone(),
         mediator: s.user().await?,
         date: Utc::now().date_naive(),
-        attachments: Vec::new(),
+        // The case file carries every attachment this workstation holds.
+        attachments: {
+            let cache = EvidenceCache::beside(s.store.path());
+            let mut files = Vec::new();
+            for a in &v.case.attachments {
+                if let Some(bytes) = cache.get(&a.sha256)? {
+                    files.push((a.name.clone(), bytes));
+                }
+            }
+            files
+        },
     };
     let report_error = |e: trustdesk_reports::ReportError| IpcError::new("report", e.to_string());
     let doc = match document.as_str() {

@@ -169,3 +169,86 @@ test('the report is exported as PDF and HTML, and its pages render', async () =>
   assert.ok(!/<script/i.test(page), 'the HTML report carries no script');
   await screenshot(browser, 'audit-report-dialog');
 });
+
+/** Opens each audit of `kind` in turn until `pick` accepts it; returns its id. */
+async function openFirst(kind, pick) {
+  await browser.keys('Escape'); // a dialog, if open
+  await browser.keys('Escape'); // back to the list
+  await browser.$('[data-testid="audit-list"]').waitForExist({ timeout: 5000 });
+  await browser.$('select[aria-label="Audit kind"]').selectByAttribute('value', kind);
+  const ids = await browser.$$('[data-testid="audit-row"]').map((e) => e.getAttribute('data-audit-id'));
+  assert.ok(ids.length > 0, `the seed has ${kind} audits`);
+  for (const id of ids) {
+    await browser.$(`[data-audit-id="${id}"]`).click();
+    await browser.$('[data-testid="checklist"]').waitForExist({ timeout: 5000 });
+    if (await pick(id)) return id;
+    await browser.keys('Escape');
+    await browser.$('[data-testid="audit-list"]').waitForExist({ timeout: 5000 });
+  }
+  return null;
+}
+
+const groupTitles = () => browser.execute(() => [...document.querySelectorAll('[data-testid="checklist"] h3')].map((h) => h.textContent.trim()));
+
+test('a re-audit opens with the previous audit\'s failures first, each with its earlier finding', async () => {
+  let previous = null;
+  const id = await openFirst('re_audit', async (auditId) => {
+    const audit = (await central.entity(auditId))?.audit;
+    const prev = audit?.previous_audit ? (await central.entity(audit.previous_audit))?.audit : null;
+    if (!prev?.items.some((i) => i.status === 'fail')) return false;
+    previous = prev;
+    return true;
+  });
+  assert.ok(id, 'a seeded re-audit whose earlier audit failed something');
+  const titles = await groupTitles();
+  assert.equal(titles[0], 'Failed in the previous audit', JSON.stringify(titles));
+  const failedBefore = previous.items.filter((i) => i.status === 'fail').map((i) => i.criterion_id).sort();
+  const firstGroup = await browser.execute(() => {
+    const out = [];
+    let el = document.querySelector('[data-testid="checklist"] h3')?.nextElementSibling;
+    while (el && el.tagName !== 'H3') {
+      if (el.getAttribute('data-testid') === 'criterion') out.push({ id: el.getAttribute('data-criterion-id'), text: el.textContent });
+      el = el.nextElementSibling;
+    }
+    return out;
+  });
+  assert.deepEqual(firstGroup.map((c) => c.id).sort(), failedBefore, 'exactly the earlier failures come first');
+  for (const c of firstGroup) assert.match(c.text, /last time: Failed/i, `${c.id} shows its earlier finding`);
+  // The selection starts on the first of them: they are checked first.
+  assert.equal(await selected().getAttribute('data-criterion-id'), firstGroup[0].id);
+  await screenshot(browser, 're-audit');
+});
+
+test('a failing spot check recommends a sanction with its reasons; passing it keeps the mark', async () => {
+  const outcome = browser.$('[data-testid="audit-outcome"]');
+  const failing = await openFirst('spot_check', async () => /Improvements required/.test(await outcome.getText()));
+  assert.ok(failing, 'a seeded spot check with failed criteria');
+  assert.match(await outcome.getText(), /(Recommend (suspending|revoking) the trustmark|Warn the shop)/);
+  await browser.keys('c');
+  await browser.$('[data-testid="audit-dialog-confirm"]').waitForExist({ timeout: 3000 });
+  assert.match(await browser.$('[data-testid="audit-dialog-confirm"]').getText(), /(Recommend|Warn the shop)/);
+  await screenshot(browser, 'spot-check');
+
+  // An unfinished spot check: every criterion passed, the recommendation is to keep the mark.
+  const open = await openFirst('spot_check', async (auditId) => auditId !== failing && /Incomplete|open/i.test(await outcome.getText()));
+  assert.ok(open, 'a seeded spot check still in progress');
+  const n = (await browser.$$('[data-testid="criterion"]')).length;
+  for (let k = 0; k < n; k++) {
+    const item = await selected();
+    const id = await item.getAttribute('data-criterion-id');
+    const status = await item.$('[data-testid="criterion-status"]').getText();
+    await browser.keys(status === 'Fail' ? 'j' : 'p');
+    if (k < n - 1) {
+      await browser.waitUntil(async () => (await (await selected()).getAttribute('data-criterion-id')) !== id, {
+        timeout: 3000,
+        timeoutMsg: `the selection did not move on from ${id}`,
+      });
+    }
+  }
+  await browser.waitUntil(async () => /Keep the trustmark|Recommend|Warn the shop/.test(await outcome.getText()), {
+    timeout: 5000,
+    timeoutMsg: `no recommendation once every criterion is checked: ${await outcome.getText()}`,
+  });
+  const failedLeft = (await browser.$$('[data-testid="criterion-status"]').map((e) => e.getText())).filter((s) => s === 'Fail').length;
+  if (failedLeft === 0) assert.match(await outcome.getText(), /Keep the trustmark/);
+});

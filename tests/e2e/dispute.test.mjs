@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { deflateSync } from 'node:zlib';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { appWithOwnCentral } from './central.mjs';
@@ -31,6 +32,49 @@ after(async () => {
 });
 
 const stage = () => browser.$('[data-testid="dispute-case-stage"]').getText();
+
+/** A small real PNG (a striped "photo of the parcel"), made here. */
+function png(width, height) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const sum = Buffer.alloc(4);
+    sum.writeUInt32BE(crc(body));
+    return Buffer.concat([len, body, sum]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8; // bit depth
+  header[9] = 2; // RGB
+  const rows = [];
+  for (let y = 0; y < height; y++) {
+    const row = Buffer.alloc(1 + width * 3);
+    for (let x = 0; x < width; x++) {
+      const dark = Math.floor(x / 8) % 2 === 0;
+      row.set(dark ? [120, 70, 30] : [230, 200, 150], 1 + x * 3);
+    }
+    rows.push(row);
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+const photo = png(160, 120);
 
 test('a mediator starts in the case list, overdue cases first', async () => {
   await browser.$('[data-testid="dispute-workspace"]').waitForExist({ timeout: 20000 });
@@ -76,6 +120,25 @@ test('a case goes from communication to a written decision by keyboard, offline 
     assert.equal(kept, null);
 
     await central.stop(); // offline from here on
+    // The consumer's photo of the parcel, attached offline: it shows at once,
+    // from this workstation's own copy.
+    await browser.keys('a');
+    await browser.$('[data-testid="dispute-dialog-attach"]').waitForExist({ timeout: 3000 });
+    await browser.$('[data-testid="attach-from"]').selectByAttribute('value', 'consumer');
+    // What a file chooser would hand over (WebDriver cannot drive the native dialog).
+    await browser.execute((b64) => {
+      const bytes = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], 'parcel-photo.png', { type: 'image/png' }));
+      document.querySelector('[data-testid="attach-file"]').files = dt.files;
+    }, photo.toString('base64'));
+    await browser.$('[data-testid="attach-confirm"]').click();
+    await browser.$('[data-testid="dispute-dialog-attach"]').waitForExist({ reverse: true, timeout: 5000 });
+    const image = browser.$('[data-testid="attachment-image"]');
+    await image.waitForExist({ timeout: 5000, timeoutMsg: 'the attachment does not show offline' });
+    assert.ok(await browser.execute((el) => el.complete && el.naturalWidth === 160, image), 'the image decodes');
+    assert.match(await browser.$('[data-testid="attachments"]').getText(), /parcel-photo\.png/);
+    assert.match(await browser.$('[data-testid="timeline"]').getText(), /File from Consumer/);
     await browser.keys('s');
     await browser.waitUntil(async () => (await stage()) === 'Mediation', { timeout: 5000 });
     await browser.keys('t');
@@ -113,6 +176,15 @@ test('back online, the case reaches the server as decided', async () => {
   assert.equal(d.decision?.outcome, 'consumer_prevails');
   assert.equal(d.decision?.remedy_amount?.minor_units, d.claim.minor_units);
   assert.ok(d.messages.some((m) => m.body.endsWith('P.S. Photos of the parcel are welcome.')));
+  // The photo went up with its change, once, and the server serves the same bytes.
+  assert.equal(d.attachments?.length, 1, JSON.stringify(d.attachments));
+  assert.equal(d.attachments[0].name, 'parcel-photo.png');
+  assert.equal(d.attachments[0].from, 'consumer');
+  const res = await fetch(`${central.url}/v1/evidence/${d.attachments[0].sha256}`, {
+    headers: { authorization: `Bearer ${central.token}` },
+  });
+  assert.equal(res.status, 200);
+  assert.ok(Buffer.from(await res.arrayBuffer()).equals(photo), 'the server holds the photo as attached');
 });
 
 test('the decision is exported as PDF in both parties’ languages and its pages render', () =>
@@ -134,3 +206,21 @@ test('the decision is exported as PDF in both parties’ languages and its pages
   assert.ok(pages.length >= 1, 'the decision has pages');
   execFileSync('pdftoppm', ['-png', '-r', '70', '-f', '1', '-l', '1', '-singlefile', paths[0], path.join(out, 'dispute-decision-page')]);
   }));
+
+test('the arbitration case file carries the timeline and the attached photo', async () => {
+  await browser.$('[data-testid="export-case-file"]').click();
+  await browser.waitUntil(async () => (await browser.$$('[data-testid="dispute-doc-path"]')).length === 1, {
+    timeout: 20000,
+  });
+  const pdf = await browser.$('[data-testid="dispute-doc-path"]').getText();
+  const text = execFileSync('pdftotext', ['-layout', pdf, '-']).toString();
+  assert.ok(text.includes('parcel-photo.png'), 'the attachment is named in the case file');
+  assert.ok(text.includes('P.S. Photos of the parcel are welcome.'), 'the messages are in it');
+  // The photo is embedded as an image, not only named.
+  const images = execFileSync('pdfimages', ['-list', pdf]).toString().trim().split('\n').slice(2);
+  assert.ok(images.some((l) => /\b160\s+120\b/.test(l)), `the 160x120 photo is embedded: ${images.join(' | ')}`);
+  const prefix = path.join(out, 'case-file-page');
+  execFileSync('pdftoppm', ['-r', '40', '-gray', pdf, prefix]);
+  const pages = readdirSync(out).filter((f) => f.startsWith('case-file-page') && f.endsWith('.pgm'));
+  assert.ok(pages.length >= 2, `summary and attachment pages: ${pages}`);
+});

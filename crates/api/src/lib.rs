@@ -1243,6 +1243,14 @@ pub mod doc {
             accepts: bool,
         },
         ReferToArbitration,
+        /// A file (uploaded first with `POST /v1/evidence`) from a party or the mediator.
+        Attach {
+            #[schema(pattern = "^[0-9a-f]{64}$")]
+            sha256: String,
+            #[schema(min_length = 1, max_length = 200)]
+            name: String,
+            from: Author,
+        },
         Decide {
             outcome: DisputeOutcome,
             #[serde(default)]
@@ -1400,6 +1408,11 @@ mod tests {
             id: "0190f5e2-7a4b-7c3d-8e9f-0a1b2c3d4e5f".into(),
             to: doc::Recipient::Both,
             body: "b".into(),
+        });
+        same::<_, trustdesk_domain::dispute::DisputeChange>(&doc::DisputeChange::Attach {
+            sha256: "ab".repeat(32),
+            name: "receipt.png".into(),
+            from: doc::Author::Consumer,
         });
         same::<_, trustdesk_domain::dispute::DisputeChange>(&doc::DisputeChange::MoveStage {
             to: doc::DisputeStage::ArbitrationReferral,

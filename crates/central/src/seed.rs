@@ -375,6 +375,7 @@ fn disputes(rng: &mut Rng, n: usize, shops: &[Shop], now: DateTime<Utc>) -> Vec<
                 proposals: vec![],
                 referred_at: None,
                 events: vec![],
+                attachments: vec![],
             };
             let say = |case: &mut DisputeCase, rng: &mut Rng, author: Author, body: &str, k: i64| {
                 case.messages.push(DisputeMessage {

@@ -34,6 +34,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::audit::EvidenceRef;
 use crate::ids::{DisputeId, MessageId, ProposalId, ShopId};
 use crate::shop::{CurrencyCode, LanguageCode};
 
@@ -51,6 +52,8 @@ pub const MAX_REASONING_CHARS: usize = 20_000;
 pub const MAX_REMEDY_CHARS: usize = 1_000;
 /// Bounds that keep one case document small enough to sync.
 pub const MAX_MESSAGES: usize = 2_000;
+/// Most files one case holds.
+pub const MAX_ATTACHMENTS: usize = 200;
 pub const MAX_PROPOSALS: usize = 50;
 pub const MAX_DEADLINE_CHANGES: usize = 50;
 
@@ -352,6 +355,20 @@ pub enum DisputeEventKind {
     Proposed { proposal_id: ProposalId },
     AnswerRecorded { proposal_id: ProposalId, party: Party, accepts: bool },
     Decided { outcome: DisputeOutcome },
+    Attached { sha256: String, from: Author },
+}
+
+/// A file a party sent (a receipt, a photo of the damage, a PDF), kept by its
+/// SHA-256 in the evidence store and on every workstation, so it opens offline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct DisputeAttachment {
+    pub sha256: String,
+    /// The file name as received (untrusted text).
+    pub name: String,
+    /// Who sent it.
+    pub from: Author,
+    pub added_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -388,6 +405,8 @@ pub struct DisputeCase {
     pub referred_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub events: Vec<DisputeEvent>,
+    #[serde(default)]
+    pub attachments: Vec<DisputeAttachment>,
 }
 
 /// One change a mediator makes; applied locally at once (drafts) and on the
@@ -423,6 +442,13 @@ pub enum DisputeChange {
         accepts: bool,
     },
     ReferToArbitration,
+    /// A file from a party (or the mediator), uploaded to the evidence store
+    /// before the change is sent.
+    Attach {
+        sha256: String,
+        name: String,
+        from: Author,
+    },
     Decide {
         outcome: DisputeOutcome,
         #[serde(default)]
@@ -459,6 +485,8 @@ pub enum DisputeError {
     DeadlineShortened { current: DateTime<Utc> },
     #[error("this id is already used in the case")]
     DuplicateId,
+    #[error("an attachment needs a SHA-256 and a short file name")]
+    BadAttachment,
     #[error("the case has no proposal {0}")]
     UnknownProposal(ProposalId),
     #[error("only the latest proposal can be answered")]
@@ -531,6 +559,7 @@ impl DisputeCase {
             proposals: Vec::new(),
             referred_at: None,
             events: Vec::new(),
+            attachments: Vec::new(),
         }
     }
 
@@ -675,6 +704,25 @@ impl DisputeCase {
                 self.event(by, now, what);
             }
             DisputeChange::ReferToArbitration => self.refer(by, now)?,
+            DisputeChange::Attach { sha256, name, from } => {
+                let file = EvidenceRef::File { sha256: sha256.clone(), name: name.clone() };
+                if !file.is_well_formed() {
+                    return Err(DisputeError::BadAttachment);
+                }
+                if self.attachments.len() >= MAX_ATTACHMENTS {
+                    return Err(DisputeError::TooMany { what: "attachments", max: MAX_ATTACHMENTS });
+                }
+                if self.attachments.iter().any(|a| a.sha256 == *sha256) {
+                    return Err(DisputeError::DuplicateId);
+                }
+                self.attachments.push(DisputeAttachment {
+                    sha256: sha256.clone(),
+                    name: name.clone(),
+                    from: *from,
+                    added_at: now,
+                });
+                self.event(by, now, DisputeEventKind::Attached { sha256: sha256.clone(), from: *from });
+            }
             DisputeChange::Decide { outcome, remedy, reasoning, fee } => {
                 self.decide_checked(*outcome, remedy.as_ref(), reasoning, fee, by, now)?
             }
@@ -936,6 +984,34 @@ mod tests {
         c.shop_name = "Nordlicht Versand".into();
         c.shop_language = Some("de".parse().unwrap());
         c
+    }
+
+    #[test]
+    fn attachments_are_files_kept_once_with_their_sender() {
+        let mut c = case();
+        let sha = "ab".repeat(32);
+        let attach = |sha: &str, name: &str| DisputeChange::Attach {
+            sha256: sha.into(),
+            name: name.into(),
+            from: Author::Consumer,
+        };
+        c.apply(&attach(&sha, "receipt.pdf"), "mia", Utc::now()).unwrap();
+        assert_eq!(c.attachments.len(), 1);
+        assert_eq!(
+            (c.attachments[0].name.as_str(), c.attachments[0].from),
+            ("receipt.pdf", Author::Consumer)
+        );
+        assert!(matches!(c.events.last().map(|e| &e.what), Some(DisputeEventKind::Attached { .. })));
+        assert_eq!(c.apply(&attach(&sha, "again.pdf"), "mia", Utc::now()), Err(DisputeError::DuplicateId));
+        assert_eq!(
+            c.apply(&attach("not-a-hash", "x.png"), "mia", Utc::now()),
+            Err(DisputeError::BadAttachment)
+        );
+        assert_eq!(
+            c.apply(&attach(&"cd".repeat(32), "  "), "mia", Utc::now()),
+            Err(DisputeError::BadAttachment)
+        );
+        assert_eq!(c.attachments.len(), 1);
     }
 
     #[test]

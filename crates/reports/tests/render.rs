@@ -349,6 +349,7 @@ fn dispute() -> (DisputeCase, DisputeContext) {
         proposals: vec![],
         referred_at: None,
         events: vec![],
+        attachments: vec![],
     };
     case.escalate().unwrap();
     case.escalate().unwrap();

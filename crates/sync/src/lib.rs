@@ -405,6 +405,9 @@ impl Client {
                 }
                 if e.entity_kind == "dispute" {
                     let change: DisputeChange = serde_json::from_str(&e.change).map_err(|_| bad("change"))?;
+                    if let DisputeChange::Attach { sha256, .. } = &change {
+                        self.upload_evidence(&cache, sha256).await?;
+                    }
                     let dispute_id: DisputeId = e.entity_id.parse().map_err(|_| bad("dispute id"))?;
                     let op = MutationOp::Dispute { dispute_id, change };
                     mutations.push(Mutation { id: e.mutation_id, base_version: e.base_version, op });
@@ -474,25 +477,41 @@ impl Client {
     /// verifying each against its SHA-256, so they can be viewed offline.
     pub async fn fetch_evidence(&self, store: &Store) -> Result<u32, SyncError> {
         let cache = evidence::EvidenceCache::beside(store.path());
-        let mut fetched = 0;
+        let mut wanted: Vec<String> = Vec::new();
         for view in store.audits().await? {
             for item in &view.case.items {
                 for r in &item.evidence {
-                    let EvidenceRef::File { sha256, .. } = r else { continue };
-                    if cache.contains(sha256) {
-                        continue;
+                    if let EvidenceRef::File { sha256, .. } = r {
+                        wanted.push(sha256.clone());
                     }
-                    let resp = self
-                        .send::<()>(reqwest::Method::GET, &format!("/v1/evidence/{sha256}"), None)
-                        .await?;
-                    let bytes = resp.bytes().await.map_err(transport)?;
-                    if evidence::sha256_hex(&bytes) != *sha256 {
-                        return Err(SyncError::Protocol(format!("evidence {sha256} arrived damaged")));
-                    }
-                    cache.put(&bytes)?;
-                    fetched += 1;
                 }
             }
+        }
+        for view in store.disputes().await? {
+            wanted.extend(view.case.attachments.iter().map(|a| a.sha256.clone()));
+        }
+        let mut fetched = 0;
+        for sha256 in wanted {
+            if cache.contains(&sha256) {
+                continue;
+            }
+            let resp =
+                match self.send::<()>(reqwest::Method::GET, &format!("/v1/evidence/{sha256}"), None).await {
+                    Ok(r) => r,
+                    // Named but never uploaded (a sender that failed half-way): the
+                    // rest still arrive; the file shows as missing.
+                    Err(SyncError::Server { status: 404, .. }) => {
+                        tracing::warn!(sha256, "an evidence file named in a case is not on the server");
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
+            let bytes = resp.bytes().await.map_err(transport)?;
+            if evidence::sha256_hex(&bytes) != sha256 {
+                return Err(SyncError::Protocol(format!("evidence {sha256} arrived damaged")));
+            }
+            cache.put(&bytes)?;
+            fetched += 1;
         }
         Ok(fetched)
     }

@@ -1,6 +1,7 @@
 // Typed wrappers over the app's IPC commands. The types come from Rust (bindings/).
 import { invoke } from '@tauri-apps/api/core';
 import type { AuditDetail } from './bindings/AuditDetail';
+import type { Author } from './bindings/Author';
 import type { DisputeAction } from './bindings/DisputeAction';
 import type { DisputeDetail } from './bindings/DisputeDetail';
 import type { DisputeRow } from './bindings/DisputeRow';
@@ -85,6 +86,7 @@ export const api = {
   evidenceMessage: (reviewId: string, deadline: string) =>
     call<string>('evidence_message', { reviewId, deadline }),
   listAudits: () => call<AuditRow[]>('list_audits'),
+  setUiLanguage: (language: string) => call<null>('set_ui_language', { language }),
   auditDetail: (auditId: string) => call<AuditDetail>('audit_detail', { auditId }),
   setAuditItem: (auditId: string, criterionId: string, status: ChecklistStatus, note: string) =>
     call<AuditDetail>('set_audit_item', { auditId, criterionId, status, note }),
@@ -107,6 +109,15 @@ export const api = {
     }
   },
   evidenceFile: (sha256: string) => call<ArrayBuffer>('evidence_file', { sha256 }),
+  attachDisputeFile: async (disputeId: string, from: Author, fileName: string, bytes: Uint8Array) => {
+    try {
+      return await invoke<DisputeDetail>('attach_dispute_file', bytes, {
+        headers: { 'dispute-id': disputeId, from, 'file-name': encodeURIComponent(fileName) },
+      });
+    } catch (e) {
+      throw toIpcError(e);
+    }
+  },
   confirmAudit: (auditId: string) => call<AuditDetail>('confirm_audit', { auditId }),
   resolveAuditChange: (auditId: string, mutationId: string, keepMine: boolean) =>
     call<AuditDetail>('resolve_audit_change', { auditId, mutationId, keepMine }),

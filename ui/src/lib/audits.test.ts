@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { auditCommandFor, outcomeLabel, recommendationLabel } from './audits';
+import { auditCommandFor, groupTitle, outcomeLabel, recommendationLabel } from './audits';
+import { setLocale } from './i18n.svelte';
 
 const key = (k: string, mods: Partial<{ ctrlKey: boolean; metaKey: boolean; altKey: boolean }> = {}) => ({
   key: k,
@@ -33,5 +34,19 @@ describe('audit labels', () => {
         reasons: [{ criterion_id: 'eu.prices.vat_included', severity: 'major', repeated: false }],
       }),
     ).toBe('Recommend suspending the trustmark (eu.prices.vat_included)');
+  });
+});
+
+describe('checklist group titles', () => {
+  it('name the topic, or ours for earlier failures and unknown criteria, in the UI language', () => {
+    expect(groupTitle({ kind: 'topic', title: 'Prices' })).toBe('Prices');
+    expect(groupTitle({ kind: 'failed_before', title: '' })).toBe('Failed in the previous audit');
+    expect(groupTitle({ kind: 'other', title: '' })).toBe('Other');
+    setLocale('de', false);
+    try {
+      expect(groupTitle({ kind: 'failed_before', title: '' })).toBe('Im vorigen Audit nicht erfüllt');
+    } finally {
+      setLocale('en', false);
+    }
   });
 });

@@ -5,6 +5,7 @@ import type { AuditKind } from './bindings/AuditKind';
 import type { AuditOutcome } from './bindings/AuditOutcome';
 import type { ChecklistRow } from './bindings/ChecklistRow';
 import type { ChecklistStatus } from './bindings/ChecklistStatus';
+import type { CriterionGroup } from './bindings/CriterionGroup';
 import type { SpotCheckRecommendation } from './bindings/SpotCheckRecommendation';
 import { t, tn, type MessageKey } from './i18n.svelte';
 
@@ -20,6 +21,13 @@ const STAGES = ['open', 'in_progress', 'ready', 'confirmed'] as const;
 
 export function stageLabel(s: string): string {
   return (STAGES as readonly string[]).includes(s) ? t(`auditStage.${s as (typeof STAGES)[number]}`) : s;
+}
+
+/** A checklist group's heading: the topic's own title, or ours for the other kinds. */
+export function groupTitle(g: Pick<CriterionGroup, 'kind' | 'title'>): string {
+  if (g.kind === 'failed_before') return t('audit.failedBefore');
+  if (g.kind === 'other') return t('audit.otherTopic');
+  return g.title;
 }
 
 export function statusLabel(s: ChecklistStatus): string {

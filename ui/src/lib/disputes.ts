@@ -69,6 +69,7 @@ export function timeline(c: DisputeCase): TimelineEntry[] {
   for (const e of c.events) {
     const w = e.what;
     let title: string | null = null;
+    let body: string | null = null;
     switch (w.event) {
       case 'stage_moved':
         title = t('timeline.moved', { stage: inSentence(stageName(w.to)) });
@@ -85,10 +86,14 @@ export function timeline(c: DisputeCase): TimelineEntry[] {
       case 'decided':
         title = t('timeline.decided', { outcome: outcomeName(w.outcome) });
         break;
+      case 'attached':
+        title = t('timeline.attached', { from: authorLabel(w.from) });
+        body = c.attachments.find((a) => a.sha256 === w.sha256)?.name ?? null;
+        break;
       case 'message_sent':
         break;
     }
-    if (title) out.push({ at: e.at, who: e.by, title, body: null });
+    if (title) out.push({ at: e.at, who: e.by, title, body });
   }
   return out.sort((a, b) => a.at.localeCompare(b.at));
 }
@@ -104,6 +109,7 @@ export type DisputeCommand =
   | { kind: 'refer' }
   | { kind: 'decide' }
   | { kind: 'documents' }
+  | { kind: 'attach' }
   | { kind: 'help' };
 
 /** The dispute key sheet; `what` is a message key, translated where it is shown. */
@@ -117,6 +123,7 @@ export const DISPUTE_SHORTCUTS: { keys: string; what: MessageKey }[] = [
   { keys: 'x', what: 'disputeShortcut.refer' },
   { keys: 'w', what: 'disputeShortcut.decide' },
   { keys: 'r', what: 'disputeShortcut.documents' },
+  { keys: 'a', what: 'disputeShortcut.attach' },
   { keys: 'Esc', what: 'disputeShortcut.back' },
   { keys: 'Shift+R / Shift+A / Shift+D / Shift+O', what: 'disputeShortcut.views' },
 ];
@@ -139,6 +146,7 @@ export function disputeCommandFor(
     x: { kind: 'refer' },
     w: { kind: 'decide' },
     r: { kind: 'documents' },
+    a: { kind: 'attach' },
     '?': { kind: 'help' },
   };
   return map[e.key] ?? null;

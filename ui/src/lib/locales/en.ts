@@ -718,6 +718,20 @@ export const en = {
   'complaint.confirm': 'Confirm (Ctrl+Enter)',
   'complaint.noticeUpheld': 'Complaint upheld: the review will be published',
   'complaint.noticeDismissed': 'Complaint dismissed',
+  'audit.failedBefore': 'Failed in the previous audit',
+  'audit.otherTopic': 'Other',
+  'timeline.attached': 'File from {from}',
+  'disputeShortcut.attach': 'attach a file a party sent',
+  'dispute.attachButton': 'Attach file (a)',
+  'dispute.attachTitle': 'Attach a file to the case',
+  'dispute.attachFrom': 'Sent by',
+  'dispute.attachFile': 'File (image or PDF)',
+  'dispute.attachConfirm': 'Attach',
+  'dispute.attachments': 'Attachments ({count})',
+  'dispute.attachmentMissing': 'not on this workstation yet (syncs when online)',
+  'dispute.attachedNotice': 'Attached: {name}',
+  'dispute.attachmentAlt': 'Attachment {name}',
+  'dispute.pdf': 'PDF, in the case file',
 } satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;
