@@ -179,6 +179,7 @@ test('a complaint arrives by sync, is upheld in the window and publishes the rev
     const words = rejected.text.split(/\s+/).filter((w) => /^[\p{L}]{4,}$/u.test(w)).slice(0, 3).join(' ');
     const search = browser.$('input[aria-label="Search review texts"]');
     await search.setValue(words);
+    await browser.keys('Enter');
     const item = browser.$(`[data-review-id="${rejected.id}"]`);
     await item.waitForExist({ timeout: 10000, timeoutMsg: `the review is not found by "${words}"` });
     await item.click();

@@ -136,9 +136,19 @@ test('a case goes from communication to a written decision by keyboard, offline 
     await browser.$('[data-testid="dispute-dialog-attach"]').waitForExist({ reverse: true, timeout: 5000 });
     const image = browser.$('[data-testid="attachment-image"]');
     await image.waitForExist({ timeout: 5000, timeoutMsg: 'the attachment does not show offline' });
-    assert.ok(await browser.execute((el) => el.complete && el.naturalWidth === 160, image), 'the image decodes');
+    await browser.waitUntil(
+      async () =>
+        browser.execute(() => {
+          const img = document.querySelector('[data-testid="attachment-image"]');
+          return !!img && img.complete && img.naturalWidth === 160;
+        }),
+      {
+        timeout: 5000,
+        timeoutMsg: 'the attached image does not decode',
+      },
+    );
     assert.match(await browser.$('[data-testid="attachments"]').getText(), /parcel-photo\.png/);
-    assert.match(await browser.$('[data-testid="timeline"]').getText(), /File from Consumer/);
+    assert.match(await browser.$('[data-testid="timeline"]').getText(), /File from consumer/i);
     await browser.keys('s');
     await browser.waitUntil(async () => (await stage()) === 'Mediation', { timeout: 5000 });
     await browser.keys('t');

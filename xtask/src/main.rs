@@ -28,7 +28,7 @@ fn main() -> Result<()> {
         "bench" => bench(rest),
         "filter-eval" => filter_eval(),
         "schemathesis" => schemathesis(),
-        "e2e" => build_app().and_then(|_| e2e()),
+        "e2e" => build_app().and_then(|_| e2e(rest)),
         "deps" => deps::ensure(),
         "help" | "--help" | "-h" => {
             println!("{HELP}");
@@ -49,7 +49,7 @@ cargo xtask <command>
   bench       [store|filters|central] criterion benchmarks (extra args go to criterion)
   filter-eval precision and recall of the ARM filters per category and language
   schemathesis fuzz the central service's HTTP API from its OpenAPI document
-  e2e         build the app and run only the end-to-end tests
+  e2e [FILE..] build the app and run only the end-to-end tests (all, or the named files)
   deps        install missing system packages, tauri-driver and npm packages";
 
 pub fn root() -> PathBuf {
@@ -112,7 +112,7 @@ fn test() -> Result<()> {
     step("clippy", || run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])))?;
     step("rust tests", || run(cargo().args(["test", "--workspace"])))?;
     step("API fuzzing (schemathesis)", schemathesis)?;
-    step("end-to-end tests", e2e)?;
+    step("end-to-end tests", || e2e(&[]))?;
     eprintln!("\nall checks passed in {:.0} s", t.elapsed().as_secs_f64());
     Ok(())
 }
@@ -205,7 +205,7 @@ impl Drop for Central {
 
 /// Runs the WebDriver tests against the real app window under Xvfb, with a
 /// throwaway HOME and data directory so no real user data is touched.
-fn e2e() -> Result<()> {
+fn e2e(files: &[String]) -> Result<()> {
     let tmp = root().join("target/e2e");
     let _ = std::fs::remove_dir_all(&tmp);
     let data = tmp.join("data");
@@ -242,8 +242,11 @@ fn e2e() -> Result<()> {
             // The app keeps its token in the Secret Service: a login keyring,
             // created and unlocked in this private session.
             "eval \"$(printf e2e | gnome-keyring-daemon --unlock --components=secrets)\" >/dev/null; \
-             exec node --test --test-concurrency=1",
+             exec node --test --test-concurrency=1 \"$@\"",
+            "e2e",
         ])
+        // Only these test files (e.g. `cargo xtask e2e dispute.test.mjs`); all without.
+        .args(files)
         .env("HOME", &home)
         .env("XDG_DATA_HOME", home.join(".local/share"))
         .env("XDG_CONFIG_HOME", home.join(".config"))
