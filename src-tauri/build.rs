@@ -36,6 +36,7 @@ fn main() {
             "dispute_message_template",
             "export_dispute_document",
             "attach_dispute_file",
+            "save_dispute_attachment",
             "resolve_dispute_change",
             "dashboard",
             "calibration_queue",

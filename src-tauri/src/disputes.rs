@@ -205,6 +205,37 @@ pub async fn attach_dispute_file(
     Ok(detail(s.store.dispute(id).await?, &claimed))
 }
 
+/// Saves a copy of an attachment (from this workstation's own copy, so offline
+/// too) into the data directory's `reports` folder, for a viewer of the user's
+/// choice: the app shows images itself, not PDFs.
+#[tauri::command]
+pub async fn save_dispute_attachment(
+    state: State<'_, Opened>,
+    dispute_id: String,
+    sha256: String,
+) -> Result<ExportedReport, IpcError> {
+    let s = opened(&state)?;
+    let v = s.store.dispute(self::dispute_id(&dispute_id)?).await?;
+    let a = v
+        .case
+        .attachments
+        .iter()
+        .find(|a| a.sha256 == sha256)
+        .ok_or_else(|| IpcError::new("not_found", "the case has no such attachment"))?;
+    let bytes = EvidenceCache::beside(s.store.path()).get(&a.sha256)?.ok_or_else(|| {
+        IpcError::new("not_found", "the file is not on this workstation yet; sync while online")
+    })?;
+    // The name is the sender's: only a safe part of it reaches the file system.
+    let safe: String = a
+        .name
+        .chars()
+        .map(|c| if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '-' })
+        .take(80)
+        .collect();
+    let safe = safe.trim_start_matches('.');
+    crate::audits::write_report(&s.store, &format!("attachment-{}-{safe}", &a.sha256[..8]), &bytes)
+}
+
 /// Writes the decision (in the consumer's or the shop's language) or the
 /// arbitration case file as PDF into the data directory's `reports` folder.
 #[tauri::command]

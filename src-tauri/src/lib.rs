@@ -90,6 +90,7 @@ pub fn run() {
             disputes::dispute_message_template,
             disputes::export_dispute_document,
             disputes::attach_dispute_file,
+            disputes::save_dispute_attachment,
             disputes::resolve_dispute_change,
             dashboard::dashboard,
             dashboard::calibration_queue,

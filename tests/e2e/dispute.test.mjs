@@ -3,12 +3,12 @@
 // service, and the decision's PDF pages rendered and checked.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { appWithOwnCentral } from './central.mjs';
-import { explained, screenshot } from './harness.mjs';
+import { explained, screenshot, startApp } from './harness.mjs';
 
 const out = process.env.TRUSTDESK_E2E_OUT ?? '.';
 let central;
@@ -149,6 +149,13 @@ test('a case goes from communication to a written decision by keyboard, offline 
     );
     assert.match(await browser.$('[data-testid="attachments"]').getText(), /parcel-photo\.png/);
     assert.match(await browser.$('[data-testid="timeline"]').getText(), /File from consumer/i);
+    // A copy for any viewer, from this workstation's own file (still offline).
+    await browser.$('[data-testid="attachment-save"]').click();
+    const notice = browser.$('[data-testid="notice"]');
+    await browser.waitUntil(async () => /^Saved: /.test(await notice.getText()), { timeout: 5000 });
+    const saved = (await notice.getText()).replace(/^Saved: /, '');
+    assert.match(saved, /attachment-[0-9a-f]{8}-parcel-photo\.png$/);
+    assert.ok(readFileSync(saved).equals(photo), 'the saved copy is the attached file');
     await browser.keys('s');
     await browser.waitUntil(async () => (await stage()) === 'Mediation', { timeout: 5000 });
     await browser.keys('t');
@@ -233,4 +240,36 @@ test('the arbitration case file carries the timeline and the attached photo', as
   execFileSync('pdftoppm', ['-r', '40', '-gray', pdf, prefix]);
   const pages = readdirSync(out).filter((f) => f.startsWith('case-file-page') && f.endsWith('.pgm'));
   assert.ok(pages.length >= 2, `summary and attachment pages: ${pages}`);
+});
+
+test('a message draft survives closing the app', async () => {
+  await browser.keys('Escape'); // the documents dialog
+  await browser.keys('Escape'); // back to the list
+  await browser.$('[data-testid="dispute-list"]').waitForExist({ timeout: 5000 });
+  const open = await browser.$$('[data-testid="dispute-row"]').map(async (r) => ({
+    id: await r.getAttribute('data-dispute-id'),
+    stage: await r.$('[data-testid="dispute-stage"]').getText(),
+  }));
+  const target = open.find((r) => r.id !== caseId && r.stage !== 'Closed');
+  assert.ok(target, 'another open case');
+  await browser.$(`[data-dispute-id="${target.id}"]`).click();
+  await browser.$('[data-testid="dispute-case"]').waitForExist({ timeout: 5000 });
+  await browser.keys('m');
+  await browser.$('[data-testid="dispute-dialog-message"]').waitForExist({ timeout: 3000 });
+  const draft = 'Half-written: we are still waiting for the courier to confirm the delivery date.';
+  await browser.$('[data-testid="message-body"]').setValue(draft);
+  await browser.keys('Escape');
+  await browser.$('[data-testid="dispute-dialog-message"]').waitForExist({ reverse: true, timeout: 3000 });
+
+  // The app is closed and started again on the same data.
+  await app.stop();
+  app = await startApp();
+  browser = app.browser;
+  const row = browser.$(`[data-dispute-id="${target.id}"]`);
+  await row.waitForExist({ timeout: 30000, timeoutMsg: 'the case list did not come back' });
+  await row.click();
+  await browser.$('[data-testid="dispute-case"]').waitForExist({ timeout: 5000 });
+  await browser.keys('m');
+  await browser.$('[data-testid="draft-restored"]').waitForExist({ timeout: 3000, timeoutMsg: 'the draft was lost' });
+  assert.equal(await browser.$('[data-testid="message-body"]').getValue(), draft);
 });

@@ -710,4 +710,6 @@ export const de: Record<MessageKey, string> = {
   'dispute.attachedNotice': 'Angehängt: {name}',
   'dispute.attachmentAlt': 'Anhang {name}',
   'dispute.pdf': 'PDF, in der Fallakte',
+  'dispute.saveCopy': 'Kopie speichern',
+  'dispute.savedCopy': 'Gespeichert: {path}',
 };

@@ -732,6 +732,8 @@ export const en = {
   'dispute.attachedNotice': 'Attached: {name}',
   'dispute.attachmentAlt': 'Attachment {name}',
   'dispute.pdf': 'PDF, in the case file',
+  'dispute.saveCopy': 'Save a copy',
+  'dispute.savedCopy': 'Saved: {path}',
 } satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;

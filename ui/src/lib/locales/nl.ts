@@ -709,4 +709,6 @@ export const nl: Record<MessageKey, string> = {
   'dispute.attachedNotice': 'Toegevoegd: {name}',
   'dispute.attachmentAlt': 'Bijlage {name}',
   'dispute.pdf': 'pdf, in het zaakdossier',
+  'dispute.saveCopy': 'Kopie opslaan',
+  'dispute.savedCopy': 'Opgeslagen: {path}',
 };
