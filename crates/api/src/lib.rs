@@ -1243,11 +1243,11 @@ pub mod doc {
             accepts: bool,
         },
         ReferToArbitration,
-        /// A file (uploaded first with `POST /v1/evidence`) from a party or the mediator.
+        /// A file (uploaded first with `POST /v1/evidence`) from a party or the
+        /// mediator: `sha256` in lower-case hex, `name` 1 to 200 characters; an
+        /// item breaking that is rejected on its own, like every change here.
         Attach {
-            #[schema(pattern = "^[0-9a-f]{64}$")]
             sha256: String,
-            #[schema(min_length = 1, max_length = 200)]
             name: String,
             from: Author,
         },
