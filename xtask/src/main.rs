@@ -217,6 +217,19 @@ fn e2e(files: &[String]) -> Result<()> {
         "300".into(),
         "--e2e".into(),
     ])?;
+    // The performance test's store: 100,000 reviews (seeded only when it runs).
+    let perf = tmp.join("perf-data");
+    if files.is_empty() || files.iter().any(|f| f == "perf.test.mjs") {
+        std::fs::create_dir_all(&perf)?;
+        let t = Instant::now();
+        seed::seed_local(&[
+            "--data-dir".into(),
+            perf.display().to_string(),
+            "--count".into(),
+            "100000".into(),
+        ])?;
+        eprintln!("seeded the 100,000-review store in {:.1} s", t.elapsed().as_secs_f64());
+    }
     let home = tmp.join("home");
     std::fs::create_dir_all(&home)?;
     // The sync test's peer: a real central service on loopback.
@@ -259,6 +272,7 @@ fn e2e(files: &[String]) -> Result<()> {
         .env("TRUSTDESK_E2E_TOKEN", &central.token)
         .env("TRUSTDESK_E2E_SYNC_DATA_DIR", tmp.join("sync-workstation"))
         .env("TRUSTDESK_E2E_TMP", &tmp)
+        .env("TRUSTDESK_E2E_PERF_DATA_DIR", &perf)
         .env("TRUSTDESK_CENTRAL_BIN", central_binary())
         .env("PATH", deps::path_with_cargo_bin());
     run(&mut cmd)

@@ -94,10 +94,11 @@ export class Queue {
     }
   }
 
-  move(delta: number) {
-    if (this.total === 0) return;
+  /** Moves the selection; resolves once the newly selected row is loaded. */
+  move(delta: number): Promise<void> {
+    if (this.total === 0) return Promise.resolve();
     this.selected = Math.max(0, Math.min(this.total - 1, this.selected + delta));
-    void this.ensure(this.selected);
+    return this.ensure(this.selected);
   }
 
   #replace(updated: ReviewRow) {
@@ -116,7 +117,7 @@ export class Queue {
       this.#replace(updated);
       this.notice = t('notice.saved', { action: t(`notice.action.${request.action.action}`) });
       this.error = null;
-      if (advance) this.move(1);
+      if (advance) void this.move(1);
       void this.refreshCounts();
       return true;
     } catch (e) {
@@ -130,7 +131,7 @@ export class Queue {
     if (!row) return;
     if (this.marked.has(row.id)) this.marked.delete(row.id);
     else this.marked.add(row.id);
-    this.move(1);
+    void this.move(1);
   }
 
   /** Marked rows that are loaded (all of them unless the cache was reset). */

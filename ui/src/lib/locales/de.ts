@@ -712,4 +712,5 @@ export const de: Record<MessageKey, string> = {
   'dispute.pdf': 'PDF, in der Fallakte',
   'dispute.saveCopy': 'Kopie speichern',
   'dispute.savedCopy': 'Gespeichert: {path}',
+  'statement.label': 'Begründung',
 };

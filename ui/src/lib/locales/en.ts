@@ -734,6 +734,7 @@ export const en = {
   'dispute.pdf': 'PDF, in the case file',
   'dispute.saveCopy': 'Save a copy',
   'dispute.savedCopy': 'Saved: {path}',
+  'statement.label': 'Statement of reasons',
 } satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;

@@ -711,4 +711,5 @@ export const nl: Record<MessageKey, string> = {
   'dispute.pdf': 'pdf, in het zaakdossier',
   'dispute.saveCopy': 'Kopie opslaan',
   'dispute.savedCopy': 'Opgeslagen: {path}',
+  'statement.label': 'Motivering',
 };
