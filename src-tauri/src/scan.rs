@@ -11,11 +11,18 @@ pub const QUEUE_CHANGED: &str = "queue-changed";
 pub fn spawn_background_scan(app: AppHandle, store: Store) {
     tauri::async_runtime::spawn(async move {
         let packs = RulePacks::builtin();
+        let version = scan::pack_set_version(&packs);
+        // Compiled only when a review needs scanning: most starts have none,
+        // and the compiled automata are memory the process would keep.
+        match store.reviews_to_scan(&version, 1).await {
+            Ok(next) if next.is_empty() => return,
+            Ok(_) => {}
+            Err(e) => return tracing::error!(code = e.code(), "filter scan failed: {e}"),
+        }
         let engine = match Engine::compile(&packs) {
             Ok(e) => e,
             Err(e) => return tracing::error!("the built-in rule packs do not compile: {e}"),
         };
-        let version = scan::pack_set_version(&packs);
         match store.scan_unscanned(&version, |v| scan::scan_review(&engine, v)).await {
             Ok(0) => {}
             Ok(n) => {

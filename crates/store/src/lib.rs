@@ -117,7 +117,7 @@ impl Store {
         sqlx::migrate!("./migrations").run(&writer).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(opts.read_only(true).pragma("cache_size", "-16384"))
+            .connect_with(opts.read_only(true).pragma("cache_size", "-4096"))
             .await?;
         Ok(Store { writer, reader, path: path.to_path_buf() })
     }
