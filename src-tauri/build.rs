@@ -41,6 +41,7 @@ fn main() {
             "dashboard",
             "calibration_queue",
             "settle_calibration",
+            "activity",
             "list_complaints",
             "complaint_detail",
             "decide_complaint",

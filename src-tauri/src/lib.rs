@@ -95,6 +95,7 @@ pub fn run() {
             dashboard::dashboard,
             dashboard::calibration_queue,
             dashboard::settle_calibration,
+            dashboard::activity,
             complaints::list_complaints,
             complaints::complaint_detail,
             complaints::decide_complaint,

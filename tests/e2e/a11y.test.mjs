@@ -96,6 +96,7 @@ for (const [key, testid, name] of [
   ['D', 'dispute-workspace', 'the disputes workspace'],
   ['C', 'complaint-workspace', 'the complaints workspace'],
   ['O', 'dashboard', 'the dashboard'],
+  ['L', 'activity', 'the activity view'],
 ]) {
   test(`${name} is axe-clean`, async () => {
     await closeDialogs();

@@ -3,6 +3,7 @@
 // an empty local store, and a decision made in the window reaches the server.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { Key } from 'webdriverio';
 import { explained, screenshot, startApp } from './harness.mjs';
 
 let app;
@@ -187,3 +188,25 @@ async function publishedOnServer() {
   }
   return [...latest.values()].filter((s) => s === 'published').length;
 }
+
+test('the activity view lists the journal: decisions saved, applied, and the conflict', async () => {
+  await browser.keys([Key.Shift, 'L']);
+  const table = browser.$('[data-testid="activity-table"]');
+  await table.waitForExist({ timeout: 5000, timeoutMsg: 'no activity listed' });
+  const rows = await browser.execute(() =>
+    [...document.querySelectorAll('[data-testid="activity-table"] tbody tr')].map((tr) => ({
+      event: tr.getAttribute('data-event'),
+      text: tr.textContent,
+      attention: tr.classList.contains('attention'),
+    })),
+  );
+  const events = rows.map((r) => r.event);
+  for (const e of ['decision_recorded', 'decision_synced', 'decision_conflict', 'conflict_accepted_theirs']) {
+    assert.ok(events.includes(e), `${e} in ${events}`);
+  }
+  assert.ok(rows.find((r) => r.event === 'decision_conflict').attention, 'a conflict stands out');
+  assert.match(rows.find((r) => r.event === 'decision_synced').text, /Applied on the server/);
+  await screenshot(browser, 'activity');
+  await browser.keys(Key.Escape);
+  await browser.$('[data-testid="activity"]').waitForExist({ reverse: true, timeout: 3000 });
+});

@@ -54,6 +54,24 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// One entry of the journal (`Store::activity`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityEntry {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    /// Who: the user, or `sync` for the server's answers.
+    pub actor: String,
+    pub entity_kind: String,
+    pub entity_id: String,
+    /// `decision_recorded`, `decision_synced`, `case_conflict`, ...
+    pub event: String,
+    pub mutation_id: Option<String>,
+    /// The decision or change as JSON.
+    pub payload: String,
+    /// The start of the review's text, for review events.
+    pub review_excerpt: Option<String>,
+}
+
 /// One page of the server's change feed, as the store applies it.
 #[derive(Debug, Clone, Default)]
 pub struct ServerChanges {
@@ -670,6 +688,36 @@ impl Store {
             })
         })
         .collect()
+    }
+
+    /// The journal, newest first, `limit` entries before `before` (a `seq`; none:
+    /// from the newest): what this workstation did and what the server answered.
+    pub async fn activity(&self, before: Option<i64>, limit: u32) -> Result<Vec<ActivityEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT j.seq, j.at, j.actor, j.entity_kind, j.entity_id, j.event, j.mutation_id, j.payload,
+                    substr(r.text, 1, 160) AS excerpt
+             FROM journal j LEFT JOIN reviews r ON j.entity_kind = 'review' AND r.id = j.entity_id
+             WHERE j.seq < ?1 ORDER BY j.seq DESC LIMIT ?2",
+        )
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(i64::from(limit.min(MAX_PAGE)))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ActivityEntry {
+                    seq: r.try_get("seq")?,
+                    at: rows::parse_time(r.try_get("at")?)?,
+                    actor: r.try_get("actor")?,
+                    entity_kind: r.try_get("entity_kind")?,
+                    entity_id: r.try_get("entity_id")?,
+                    event: r.try_get("event")?,
+                    mutation_id: r.try_get("mutation_id")?,
+                    payload: r.try_get("payload")?,
+                    review_excerpt: r.try_get("excerpt")?,
+                })
+            })
+            .collect()
     }
 
     /// Number of `event` journal entries naming `mutation_id`.

@@ -77,3 +77,41 @@ async fn figures_count_what_was_decided_and_what_waits() {
     assert_eq!(body, "{\"a\":2}");
     assert!((at - now).num_milliseconds().abs() < 1);
 }
+
+/// The activity view reads the journal newest first, pages backwards, and names
+/// each review by the start of its text.
+#[tokio::test]
+async fn the_activity_lists_the_journal_newest_first_in_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+    let now = Utc::now();
+    let (shops, mut reviews) = demo::generate(3, 5, now);
+    for r in &mut reviews {
+        r.status = ReviewStatus::Pending;
+    }
+    store.upsert_shops(&shops).await.unwrap();
+    store.upsert_reviews(&reviews).await.unwrap();
+    assert!(store.activity(None, 50).await.unwrap().is_empty());
+
+    let first = store.record_decision(decide(&reviews[0], ReviewAction::Publish), now).await.unwrap();
+    let reason = RejectionReason::SpamDuplicate;
+    store.record_decision(decide(&reviews[1], ReviewAction::Reject { reason }), now).await.unwrap();
+    store.undo_decision(first.id, "mod-anna", now).await.unwrap();
+
+    let all = store.activity(None, 50).await.unwrap();
+    let events: Vec<&str> = all.iter().map(|e| e.event.as_str()).collect();
+    assert_eq!(events, ["decision_undone", "decision_recorded", "decision_recorded"]);
+    assert!(all.windows(2).all(|w| w[0].seq > w[1].seq));
+    assert_eq!(all[1].entity_id, reviews[1].id.to_string());
+    assert_eq!(
+        all[1].review_excerpt.as_deref(),
+        Some(&reviews[1].text.chars().take(160).collect::<String>()[..])
+    );
+    assert!(all[1].payload.contains("spam_duplicate"), "{}", all[1].payload);
+    assert_eq!(all[2].mutation_id.as_deref(), Some(first.id.to_string().as_str()));
+
+    let page = store.activity(None, 2).await.unwrap();
+    assert_eq!(page.len(), 2);
+    let older = store.activity(Some(page[1].seq), 2).await.unwrap();
+    assert_eq!(older.iter().map(|e| e.seq).collect::<Vec<_>>(), [all[2].seq]);
+}

@@ -1,5 +1,6 @@
 // Typed wrappers over the app's IPC commands. The types come from Rust (bindings/).
 import { invoke } from '@tauri-apps/api/core';
+import type { ActivityRow } from './bindings/ActivityRow';
 import type { AuditDetail } from './bindings/AuditDetail';
 import type { Author } from './bindings/Author';
 import type { DisputeAction } from './bindings/DisputeAction';
@@ -86,6 +87,7 @@ export const api = {
   evidenceMessage: (reviewId: string, deadline: string) =>
     call<string>('evidence_message', { reviewId, deadline }),
   listAudits: () => call<AuditRow[]>('list_audits'),
+  activity: (before: number | null) => call<ActivityRow[]>('activity', { before }),
   setUiLanguage: (language: string) => call<null>('set_ui_language', { language }),
   auditDetail: (auditId: string) => call<AuditDetail>('audit_detail', { auditId }),
   setAuditItem: (auditId: string, criterionId: string, status: ChecklistStatus, note: string) =>

@@ -29,7 +29,7 @@ export const SHORTCUTS: { keys: string; what: MessageKey }[] = [
   { keys: '/', what: 'shortcut.search' },
   { keys: '?', what: 'shortcut.sheet' },
   { keys: 'Esc', what: 'shortcut.escape' },
-  { keys: 'Shift+R / Shift+A / Shift+D / Shift+C / Shift+O', what: 'shortcut.views' },
+  { keys: 'Shift+R / Shift+A / Shift+D / Shift+C / Shift+O / Shift+L', what: 'shortcut.views' },
 ];
 
 export function commandFor(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey'>): Command | null {
