@@ -2,13 +2,9 @@
 // window: the queue with a review selected, its dialogs, the shortcut sheet,
 // and every workspace. Any violation fails the test with what and where.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import { Key } from 'webdriverio';
-import { startApp } from './harness.mjs';
-
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+import { axeViolations, startApp } from './harness.mjs';
 
 let app;
 let browser;
@@ -26,28 +22,6 @@ after(async () => {
   await app?.stop();
 });
 
-/** axe's violations on the page as it is now, one line each. */
-async function violations() {
-  const loaded = await browser.execute(() => typeof window.axe !== 'undefined');
-  if (!loaded) await browser.execute(`${AXE}\nreturn true;`);
-  const found = await browser.executeAsync((done) => {
-    window.axe
-      .run(document, { resultTypes: ['violations'] })
-      .then((r) =>
-        done(
-          r.violations.map((v) => ({
-            id: v.id,
-            impact: v.impact,
-            help: v.help,
-            nodes: v.nodes.slice(0, 4).map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`),
-          })),
-        ),
-      )
-      .catch((e) => done([{ id: 'axe-error', impact: 'critical', help: String(e), nodes: [] }]));
-  });
-  return found.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.join('\n    ')}`);
-}
-
 /** Closes whatever dialog a failed step left open, so the next screen is its own. */
 async function closeDialogs() {
   for (let i = 0; i < 3 && (await browser.$('[role="dialog"]').isExisting()); i++) {
@@ -57,7 +31,7 @@ async function closeDialogs() {
 }
 
 async function clean(screen) {
-  const v = await violations();
+  const v = await axeViolations(browser);
   assert.deepEqual(v, [], `${screen} has accessibility violations:\n${v.join('\n')}`);
 }
 

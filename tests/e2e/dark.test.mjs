@@ -2,12 +2,8 @@
 // window reports `prefers-color-scheme: dark`, paints dark, and stays axe-clean
 // (contrast included). Produces the dark screenshot for README.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
-import { screenshot, startApp } from './harness.mjs';
-
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+import { axeViolations, screenshot, startApp } from './harness.mjs';
 
 let app;
 let browser;
@@ -44,12 +40,6 @@ test('the window follows the desktop into the dark theme', async () => {
 });
 
 test('the dark queue is axe-clean, contrast included', async () => {
-  await browser.execute(`${AXE}\nreturn true;`);
-  const found = await browser.executeAsync((done) => {
-    window.axe
-      .run(document, { resultTypes: ['violations'] })
-      .then((r) => done(r.violations.map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`)))
-      .catch((e) => done([`axe-error: ${e}`]));
-  });
+  const found = await axeViolations(browser);
   assert.deepEqual(found, []);
 });

@@ -2,7 +2,8 @@
 // Environment (set by `cargo xtask test`): TRUSTDESK_APP (binary), TRUSTDESK_DATA_DIR
 // (seeded store; reaches the app through tauri-driver and WebKitWebDriver).
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { remote } from 'webdriverio';
@@ -88,4 +89,28 @@ export async function explained(browser, name, step) {
     }
     throw e;
   }
+}
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's violations on the page as it is now (every rule), one line each. */
+export async function axeViolations(browser) {
+  const loaded = await browser.execute(() => typeof window.axe !== 'undefined');
+  if (!loaded) await browser.execute(`${AXE}\nreturn true;`);
+  const found = await browser.executeAsync((done) => {
+    window.axe
+      .run(document, { resultTypes: ['violations'] })
+      .then((r) =>
+        done(
+          r.violations.map((v) => ({
+            id: v.id,
+            impact: v.impact,
+            help: v.help,
+            nodes: v.nodes.slice(0, 4).map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`),
+          })),
+        ),
+      )
+      .catch((e) => done([{ id: 'axe-error', impact: 'critical', help: String(e), nodes: [] }]));
+  });
+  return found.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.join('\n    ')}`);
 }
