@@ -50,6 +50,12 @@ pub struct SyncStatus {
     /// What the last sync moved.
     pub pulled: u32,
     pub pushed: u32,
+    /// While pulling: items pulled so far and of about how many (the feed's
+    /// upper bound); `None` outside a pull.
+    #[ts(type = "number | null")]
+    pub pull_done: Option<u64>,
+    #[ts(type = "number | null")]
+    pub pull_total: Option<u64>,
     /// Seconds until the next automatic retry after a failure.
     pub retry_in_seconds: Option<u32>,
 }
@@ -158,13 +164,31 @@ impl SyncState {
         };
         self.status.lock().await.phase = "syncing".into();
         self.publish(app).await;
-        let result = client.sync(store).await;
+        // The pull's progress goes to the UI as it happens, from this task.
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let sync = client.sync_with_progress(store, Some(&tx));
+        tokio::pin!(sync);
+        let result = loop {
+            tokio::select! {
+                r = &mut sync => break r,
+                Some((done, total)) = rx.recv() => {
+                    {
+                        let mut s = self.status.lock().await;
+                        s.pull_done = Some(done);
+                        s.pull_total = Some(total.max(done));
+                    }
+                    self.publish(app).await;
+                }
+            }
+        };
         if result.is_ok() {
             let _ = store.record_sync(Utc::now()).await;
         }
         {
             let mut status = self.status.lock().await;
             status.phase = "idle".into();
+            status.pull_done = None;
+            status.pull_total = None;
             match &result {
                 Ok((pushed, pulled)) => {
                     status.online = Some(true);

@@ -419,6 +419,10 @@ pub struct ChangesPage {
     pub next_cursor: String,
     /// Whether another page is ready right now.
     pub has_more: bool,
+    /// Changes in the feed after this page, for a progress display: an upper
+    /// bound (changes to kinds this user does not see count too).
+    #[serde(default)]
+    pub remaining: u64,
 }
 
 /// `POST /v1/mutations`.

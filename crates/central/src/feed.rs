@@ -118,6 +118,7 @@ pub async fn page(state: &AppState, user: &User, q: FeedQuery) -> Result<String,
             let _ = write!(out, "\"op\":\"upsert\",\"entity\":{{\"{kind}\":{doc}}}}}");
         }
     }
-    let _ = write!(out, "],\"next_cursor\":\"{next}\",\"has_more\":{has_more}}}");
+    let remaining = (head - next).max(0);
+    let _ = write!(out, "],\"next_cursor\":\"{next}\",\"has_more\":{has_more},\"remaining\":{remaining}}}");
     Ok(out)
 }

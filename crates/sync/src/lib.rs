@@ -106,6 +106,9 @@ pub struct PullReport {
     pub items: u64,
 }
 
+/// Where a pull's progress goes: (items pulled so far, of about how many).
+pub type Progress = tokio::sync::mpsc::UnboundedSender<(u64, u64)>;
+
 /// What one push did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PushReport {
@@ -262,6 +265,16 @@ impl Client {
 
     /// Pulls every change since the stored cursor.
     pub async fn pull(&self, store: &Store) -> Result<PullReport, SyncError> {
+        self.pull_with_progress(store, None).await
+    }
+
+    /// As [`Client::pull`], telling `progress` (items pulled, of about how
+    /// many) after each page is applied.
+    pub async fn pull_with_progress(
+        &self,
+        store: &Store,
+        progress: Option<&Progress>,
+    ) -> Result<PullReport, SyncError> {
         let mut report = PullReport::default();
         let mut since = store.cursor(FEED).await?.unwrap_or_else(|| "0".into());
         loop {
@@ -288,6 +301,10 @@ impl Client {
             store.apply_changes(&changes, FEED, Utc::now()).await?;
             report.pages += 1;
             report.items += page.items.len() as u64;
+            if let Some(p) = progress {
+                // A closed receiver (the UI went away) is no reason to stop.
+                let _ = p.send((report.items, report.items + page.remaining));
+            }
             if !page.has_more || page.next_cursor == since {
                 return Ok(report);
             }
@@ -661,6 +678,15 @@ impl Client {
 
     /// Packs, push, then pull: the server's new versions replace the local overlay.
     pub async fn sync(&self, store: &Store) -> Result<(PushReport, PullReport), SyncError> {
+        self.sync_with_progress(store, None).await
+    }
+
+    /// As [`Client::sync`], reporting the pull's progress.
+    pub async fn sync_with_progress(
+        &self,
+        store: &Store,
+        progress: Option<&Progress>,
+    ) -> Result<(PushReport, PullReport), SyncError> {
         // First, so the statements pushed are built with the templates in force.
         self.fetch_packs(store).await?;
         let mut pushed = self.push(store).await?;
@@ -669,7 +695,7 @@ impl Client {
         pushed.duplicates += cases.duplicates;
         pushed.conflicts += cases.conflicts;
         pushed.rejected += cases.rejected;
-        let pulled = self.pull(store).await?;
+        let pulled = self.pull_with_progress(store, progress).await?;
         self.fetch_evidence(store).await?;
         // The signed-in role's work is claimed for this workstation.
         let role = store.session().await?.map(|s| s.role);

@@ -47,6 +47,28 @@ async fn pull_is_complete_resumable_and_idle_when_nothing_changed() {
     assert!(store.cursor(trustdesk_sync::FEED).await.unwrap().is_some());
 }
 
+/// The pull tells its progress after every page: items so far, of about how
+/// many, rising to all of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pull_reports_its_progress_page_by_page() {
+    let srv = server(1200).await;
+    let (_d, store, client) = workstation(&srv, "Pia").await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let report = client.pull_with_progress(&store, Some(&tx)).await.unwrap();
+    drop(tx);
+    let mut seen = Vec::new();
+    while let Some(p) = rx.recv().await {
+        seen.push(p);
+    }
+    assert_eq!(seen.len() as u32, report.pages, "one report per page");
+    assert!(report.pages >= 2, "{report:?}");
+    assert!(seen.windows(2).all(|w| w[0].0 < w[1].0), "rising: {seen:?}");
+    assert!(seen.iter().all(|(done, total)| done <= total), "{seen:?}");
+    // The first page already knows about how much there is.
+    assert!(seen[0].1 >= report.items, "{seen:?}");
+    assert_eq!(*seen.last().unwrap(), (report.items, report.items), "all of it at the end");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_decision_made_offline_reaches_the_server_once_and_leaves_the_outbox() {
     let srv = server(120).await;

@@ -119,6 +119,9 @@ describe('sync status', () => {
       'Synced 05:50 UTC · 1 to resolve',
     );
     expect(syncText({ ...base, phase: 'syncing' })).toBe('Syncing…');
+    expect(syncText({ ...base, phase: 'syncing', pull_done: 5000, pull_total: 100250, pending_decisions: 1 })).toBe(
+      'Syncing… 5000 of about 100250 changes · 1 waiting to sync',
+    );
     expect(syncText({ ...base, last_error: 'unauthorized' })).toBe('Sign-in no longer valid: sign in again');
     expect(syncText({ ...base, last_error: 'server' })).toBe('Sync failed (server)');
   });

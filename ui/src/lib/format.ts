@@ -160,11 +160,17 @@ export function syncText(s: {
   pending_decisions: number;
   conflicts: number;
   retry_in_seconds: number | null;
+  pull_done?: number | null;
+  pull_total?: number | null;
 }): string {
   const waiting = s.pending_decisions > 0 ? ` · ${t('sync.waiting', { count: s.pending_decisions })}` : '';
   const conflicts = s.conflicts > 0 ? ` · ${t('sync.toResolve', { count: s.conflicts })}` : '';
   const tail = waiting + conflicts;
   if (!s.signed_in) return `${t('sync.notSignedIn')}${tail}`;
+  if (s.phase === 'syncing' && s.pull_done != null && s.pull_total) {
+    const of = t('sync.pulling', { done: formatNumber(s.pull_done), total: formatNumber(s.pull_total) });
+    return `${t('sync.syncing')} ${of}${tail}`;
+  }
   if (s.phase === 'syncing') return `${t('sync.syncing')}${tail}`;
   const retry = s.retry_in_seconds != null ? `, ${t('sync.retrying', { seconds: s.retry_in_seconds })}` : '';
   if (s.last_error === 'offline') return `${t('sync.offline')}${retry}${tail}`;

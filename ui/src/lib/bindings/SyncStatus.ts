@@ -25,6 +25,11 @@ conflicts: number,
  */
 pulled: number, pushed: number, 
 /**
+ * While pulling: items pulled so far and of about how many (the feed's
+ * upper bound); `None` outside a pull.
+ */
+pull_done: number | null, pull_total: number | null, 
+/**
  * Seconds until the next automatic retry after a failure.
  */
 retry_in_seconds: number | null, };

@@ -742,4 +742,5 @@ export const de: Record<MessageKey, string> = {
   'activity.kind.audit': 'Audit',
   'activity.kind.dispute': 'Streitfall',
   'activity.kind.complaint': 'Beschwerde',
+  'sync.pulling': '{done} von etwa {total} Änderungen',
 };

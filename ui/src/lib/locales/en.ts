@@ -764,6 +764,7 @@ export const en = {
   'activity.kind.audit': 'Audit',
   'activity.kind.dispute': 'Dispute',
   'activity.kind.complaint': 'Complaint',
+  'sync.pulling': '{done} of about {total} changes',
 } satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;

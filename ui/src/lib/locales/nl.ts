@@ -741,4 +741,5 @@ export const nl: Record<MessageKey, string> = {
   'activity.kind.audit': 'Audit',
   'activity.kind.dispute': 'Geschil',
   'activity.kind.complaint': 'Klacht',
+  'sync.pulling': '{done} van ongeveer {total} wijzigingen',
 };
