@@ -125,6 +125,10 @@ test('a conflict is shown with both versions and resolved by the user', () =>
   const id = await browser.execute(() =>
     document.querySelector('[role="option"][aria-selected="true"]')?.getAttribute('data-review-id'),
   );
+  // The previous test's decision also started the app's debounced sync (2 s);
+  // let it pass, or it may pull the colleague's decision before ours is made
+  // and there is no conflict to show.
+  await browser.pause(3000);
   await decideOnServer(id); // someone else publishes first
   await browser.keys('r');
   await browser.$('[data-testid="dialog-reject"]').waitForExist({ timeout: 3000 });
