@@ -175,12 +175,22 @@ async fn try_batch(
         .collect();
     let mut states = load_many(&mut tx, db.backend, &targets).await?;
     let mut samples = load_samples(&mut tx, &states, &targets).await?;
-    // Statements are checked against the templates they were made with.
-    let named = batch.iter().filter_map(|m| match &m.op {
-        MutationOp::ReviewDecision { statement: Some(st), .. } => st["template_version"].as_str(),
-        _ => None,
-    });
-    let templates = crate::packs::templates(&mut tx, named).await?;
+    // Statements are checked against the templates they were made with; a
+    // batch without review decisions (audits, disputes) needs none.
+    let templates = if batch.iter().any(|m| matches!(m.op, MutationOp::ReviewDecision { .. })) {
+        let named: Vec<String> = batch
+            .iter()
+            .filter_map(|m| match &m.op {
+                MutationOp::ReviewDecision { statement: Some(st), .. } => {
+                    st["template_version"].as_str().map(str::to_owned)
+                }
+                _ => None,
+            })
+            .collect();
+        crate::packs::templates(&mut tx, &named).await?
+    } else {
+        crate::packs::TemplateSet::shipped()
+    };
     let ctx = StatementContext {
         shops: load_shops(&mut tx, &states, batch).await?,
         scanner,

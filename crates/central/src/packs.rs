@@ -83,6 +83,8 @@ pub async fn store(db: &Db, kind: PackKind, source: String) -> Result<DataPack, 
 }
 
 static PARSED: LazyLock<Mutex<HashMap<String, Arc<StatementTemplates>>>> = LazyLock::new(Default::default);
+static SHIPPED: LazyLock<Arc<StatementTemplates>> =
+    LazyLock::new(|| Arc::new(StatementTemplates::shipped().clone()));
 
 /// The statement templates a batch of decisions may need: the ones in force
 /// and every version named by a statement the client sent.
@@ -98,9 +100,10 @@ impl TemplateSet {
         self.known.get(version)
     }
 
-    /// Only the built-in templates (tests, tools without a database).
+    /// Only the built-in templates (tests, tools without a database, batches
+    /// without review decisions).
     pub fn shipped() -> TemplateSet {
-        let shipped = Arc::new(StatementTemplates::shipped().clone());
+        let shipped = SHIPPED.clone();
         TemplateSet {
             known: HashMap::from([(shipped.version().to_owned(), shipped.clone())]),
             current: shipped,
@@ -108,54 +111,50 @@ impl TemplateSet {
     }
 }
 
-/// Loads the set for the named versions (unknown ones are left out: the
-/// statement naming one is refused for it).
-pub async fn templates<'a>(
+/// A published version's templates, parsed once per process (versions never
+/// change); `None` when this server has no such version.
+async fn parsed(
     conn: &mut AnyConnection,
-    named: impl IntoIterator<Item = &'a str>,
-) -> Result<TemplateSet, sqlx::Error> {
-    let mut set = TemplateSet::shipped();
-    let current = current(conn, PackKind::StatementTemplates).await?;
-    let mut wanted: Vec<String> = named.into_iter().map(str::to_owned).collect();
-    if let Some(c) = &current {
-        wanted.push(c.version.clone());
+    version: &str,
+) -> Result<Option<Arc<StatementTemplates>>, sqlx::Error> {
+    if let Some(t) = PARSED.lock().expect("pack cache").get(version) {
+        return Ok(Some(t.clone()));
     }
-    for version in wanted {
+    let source: Option<String> =
+        sqlx::query_scalar("SELECT source FROM packs WHERE kind = $1 AND version = $2")
+            .bind(PackKind::StatementTemplates.as_str())
+            .bind(version)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some(source) = source else { return Ok(None) };
+    // Checked at publication; a row that no longer parses is a server bug,
+    // reported as a decode error.
+    let t = Arc::new(StatementTemplates::parse(&source).map_err(|e| sqlx::Error::Decode(e.into()))?);
+    PARSED.lock().expect("pack cache").insert(version.to_owned(), t.clone());
+    Ok(Some(t))
+}
+
+/// Loads the set for the named versions (unknown ones are left out: the
+/// statement naming one is refused for it). Reads the version in force, and a
+/// source only for a version not parsed yet.
+pub async fn templates(conn: &mut AnyConnection, named: &[String]) -> Result<TemplateSet, sqlx::Error> {
+    let mut set = TemplateSet::shipped();
+    let in_force: Option<String> = sqlx::query_scalar(
+        "SELECT version FROM packs WHERE kind = $1 ORDER BY seq DESC, version DESC LIMIT 1",
+    )
+    .bind(PackKind::StatementTemplates.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    for version in named.iter().cloned().chain(in_force.clone()) {
         if set.known.contains_key(&version) {
             continue;
         }
-        let cached = PARSED.lock().expect("pack cache").get(&version).cloned();
-        let parsed = match cached {
-            Some(t) => Some(t),
-            None => {
-                let row = sqlx::query("SELECT source FROM packs WHERE kind = $1 AND version = $2")
-                    .bind(PackKind::StatementTemplates.as_str())
-                    .bind(&version)
-                    .fetch_optional(&mut *conn)
-                    .await?;
-                match row {
-                    Some(r) => {
-                        let source: String = r.try_get(0)?;
-                        // Checked at publication; a row that no longer parses is
-                        // a server bug, reported as a decode error.
-                        let t =
-                            StatementTemplates::parse(&source).map_err(|e| sqlx::Error::Decode(e.into()))?;
-                        let t = Arc::new(t);
-                        PARSED.lock().expect("pack cache").insert(version.clone(), t.clone());
-                        Some(t)
-                    }
-                    None => None,
-                }
-            }
-        };
-        if let Some(t) = parsed {
+        if let Some(t) = parsed(conn, &version).await? {
             set.known.insert(version, t);
         }
     }
-    if let Some(c) = current {
-        if let Some(t) = set.known.get(&c.version) {
-            set.current = t.clone();
-        }
+    if let Some(t) = in_force.and_then(|v| set.known.get(&v).cloned()) {
+        set.current = t;
     }
     Ok(set)
 }

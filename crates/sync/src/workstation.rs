@@ -292,6 +292,8 @@ static PARSED_CHECKLISTS: LazyLock<Mutex<HashMap<String, Arc<ChecklistTemplate>>
     LazyLock::new(Default::default);
 
 /// A pack parsed once per version (versions are immutable), or the built-in one.
+/// Reads the version held, and the source only for a version not parsed yet:
+/// previews ask for the templates on every keystroke pause.
 async fn pack_in_force<T>(
     store: &Store,
     kind: PackKind,
@@ -299,27 +301,28 @@ async fn pack_in_force<T>(
     parse: impl Fn(&str) -> Option<T>,
     builtin: impl Fn() -> T,
 ) -> Result<Arc<T>, SyncError> {
-    let Some((version, source)) = store.pack(kind.as_str()).await? else {
-        return Ok(cache
-            .lock()
-            .expect("pack cache")
-            .entry(String::new())
-            .or_insert_with(|| Arc::new(builtin()))
-            .clone());
-    };
+    // The built-in one is cached under the empty version.
+    let version = store.pack_version(kind.as_str()).await?.unwrap_or_default();
     if let Some(t) = cache.lock().expect("pack cache").get(&version) {
         return Ok(t.clone());
     }
+    let source = if version.is_empty() {
+        None
+    } else {
+        store.pack(kind.as_str()).await?.filter(|(v, _)| *v == version).map(|(_, s)| s)
+    };
     // Checked when fetched; a local copy that no longer parses (edited by
     // hand, older format) gives way to the built-in one rather than block work.
-    let parsed = match parse(&source) {
+    let parsed = match source.as_deref().and_then(&parse) {
         Some(t) => Arc::new(t),
         None => {
-            tracing::warn!(
-                kind = kind.as_str(),
-                version,
-                "local pack does not parse; using the built-in one"
-            );
+            if source.is_some() {
+                tracing::warn!(
+                    kind = kind.as_str(),
+                    version,
+                    "local pack does not parse; using the built-in one"
+                );
+            }
             Arc::new(builtin())
         }
     };
