@@ -45,12 +45,14 @@ pub struct ComplaintDetail {
     pub issues: Vec<CaseIssue>,
 }
 
-/// The signed-in user's server id: complaints name deciders by id.
+/// The signed-in user's server id (complaints name deciders by id); `None`
+/// before any sign-in.
+async fn my_id(s: &AppState) -> Result<Option<String>, IpcError> {
+    Ok(s.store.session().await?.map(|session| session.user_id))
+}
+
 async fn me(s: &AppState) -> Result<String, IpcError> {
-    match s.store.session().await? {
-        Some(session) => Ok(session.user_id),
-        None => Err(IpcError::new("signed_out", "sign in to work on complaints")),
-    }
+    my_id(s).await?.ok_or_else(|| IpcError::new("signed_out", "sign in to work on complaints"))
 }
 
 fn row(v: &ComplaintView, me: &str) -> ComplaintRow {
@@ -83,8 +85,7 @@ async fn detail(s: &AppState, v: ComplaintView, me: &str) -> Result<ComplaintDet
 pub async fn list_complaints(state: State<'_, Opened>) -> Result<Vec<ComplaintRow>, IpcError> {
     let s = opened(&state)?;
     // Complaints come from the server: a workstation never signed in has none.
-    let Some(session) = s.store.session().await? else { return Ok(Vec::new()) };
-    let me = session.user_id;
+    let Some(me) = my_id(s).await? else { return Ok(Vec::new()) };
     let mut views = s.store.complaints().await?;
     views.sort_by_key(|v| match v.case.status {
         ComplaintStatus::Open => (0, v.case.received_at.timestamp_micros()),

@@ -264,7 +264,7 @@ mod bindings {
         crate::disputes::DisputeAction::export_all_to(dir).unwrap();
         trustdesk_domain::dispute_templates::MessageTemplateId::export_all_to(dir).unwrap();
         crate::dashboard::Dashboard::export_all_to(dir).unwrap();
-        crate::dashboard::ActivityRow::export_all_to(dir).unwrap();
+        crate::activity::ActivityRow::export_all_to(dir).unwrap();
         crate::complaints::ComplaintRow::export_all_to(dir).unwrap();
         crate::complaints::ComplaintDetail::export_all_to(dir).unwrap();
         trustdesk_domain::complaint::ComplaintOutcome::export_all_to(dir).unwrap();

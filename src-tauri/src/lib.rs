@@ -2,6 +2,7 @@
 //! the request, call one core function and map the result to a transport type.
 //! One module per domain; transport types live in `dto`.
 
+mod activity;
 mod audits;
 mod complaints;
 mod dashboard;
@@ -95,7 +96,7 @@ pub fn run() {
             dashboard::dashboard,
             dashboard::calibration_queue,
             dashboard::settle_calibration,
-            dashboard::activity,
+            activity::activity,
             complaints::list_complaints,
             complaints::complaint_detail,
             complaints::decide_complaint,

@@ -280,11 +280,7 @@ impl Store {
         .bind(review.to_string())
         .fetch_all(&self.reader)
         .await?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            out.push(self.case::<ComplaintCase>(&id).await?);
-        }
-        Ok(out)
+        self.views(ids).await
     }
 
     /// Decides a complaint locally (queued for the server). `by` is the user's id.
@@ -302,6 +298,10 @@ impl Store {
         let ids: Vec<String> = sqlx::query_scalar(&format!("SELECT id FROM {} ORDER BY due, id", C::TABLE))
             .fetch_all(&self.reader)
             .await?;
+        self.views(ids).await
+    }
+
+    async fn views<C: LocalCase>(&self, ids: Vec<String>) -> Result<Vec<CaseView<C>>, StoreError> {
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             out.push(self.case::<C>(&id).await?);

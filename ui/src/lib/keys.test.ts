@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandFor, SHORTCUTS } from './keys';
+import { commandFor, isTyping, SHORTCUTS } from './keys';
 
 const key = (k: string, mods: Partial<KeyboardEvent> = {}) =>
   commandFor({ key: k, ctrlKey: false, metaKey: false, altKey: false, ...mods });
@@ -32,5 +32,13 @@ describe('keyboard map', () => {
     for (const k of ['Shift+R', 'Shift+A', 'Shift+D', 'Shift+O']) {
       expect(SHORTCUTS.some((s) => s.keys.split(/[ ,/]+/).includes(k))).toBe(true);
     }
+  });
+});
+
+describe('typing', () => {
+  it('knows a field from the rest of the page', () => {
+    for (const tagName of ['INPUT', 'TEXTAREA', 'SELECT']) expect(isTyping({ tagName } as unknown as EventTarget)).toBe(true);
+    expect(isTyping({ tagName: 'DIV' } as unknown as EventTarget)).toBe(false);
+    expect(isTyping(null)).toBe(false);
   });
 });

@@ -71,3 +71,9 @@ export function commandFor(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' 
       return null;
   }
 }
+
+/** Whether a key event goes to a field being typed in (keys are text there, not commands). */
+export function isTyping(target: EventTarget | null): boolean {
+  const tag = (target as HTMLElement | null)?.tagName;
+  return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT';
+}
