@@ -252,3 +252,17 @@ test('a failing spot check recommends a sanction with its reasons; passing it ke
   const failedLeft = (await browser.$$('[data-testid="criterion-status"]').map((e) => e.getText())).filter((s) => s === 'Fail').length;
   if (failedLeft === 0) assert.match(await outcome.getText(), /Keep the trustmark/);
 });
+
+test('switching the app to German shows the checklist in German, and back', async () => {
+  const title = () => selected().$('.title').getText();
+  const english = await title();
+  await browser.$('[data-testid="locale-switcher"]').selectByAttribute('value', 'de');
+  await browser.waitUntil(async () => (await title()) !== english, {
+    timeout: 5000,
+    timeoutMsg: `the criterion stayed "${english}"`,
+  });
+  assert.equal(await browser.execute(() => document.documentElement.lang), 'de');
+  assert.match(await browser.$('[data-testid="audit-outcome"]').getText(), /^(Zertifiziert|Nachbesserung erforderlich|Unvollständig)/);
+  await browser.$('[data-testid="locale-switcher"]').selectByAttribute('value', 'en');
+  await browser.waitUntil(async () => (await title()) === english, { timeout: 5000 });
+});
