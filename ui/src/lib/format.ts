@@ -1,4 +1,5 @@
 // Display helpers; pure so they are unit-tested without a window.
+import type { ArmCategory } from './bindings/ArmCategory';
 import type { ExperienceCheck } from './bindings/ExperienceCheck';
 import type { FakeSignal } from './bindings/FakeSignal';
 import type { RatingLabel } from './bindings/RatingLabel';
@@ -7,8 +8,8 @@ import type { ReviewSource } from './bindings/ReviewSource';
 import type { ReviewStatus } from './bindings/ReviewStatus';
 import { formatFixed, formatNumber, getLocale, inSentence, t, type Locale } from './i18n.svelte';
 
-/** Reason codes the app knows; their labels are in the catalogues as `reason.<code>`. */
-export const REASON_CODES: readonly RejectionReason[] = [
+/** The ARM categories, in the seed's order; each is also a rejection reason. */
+export const ARM_CATEGORIES: readonly ArmCategory[] = [
   'insult',
   'personal_data',
   'bank_details',
@@ -19,6 +20,11 @@ export const REASON_CODES: readonly RejectionReason[] = [
   'before_after',
   'mode_of_action',
   'alcohol_advertising',
+];
+
+/** Reason codes the app knows; their labels are in the catalogues as `reason.<code>`. */
+export const REASON_CODES: readonly RejectionReason[] = [
+  ...ARM_CATEGORIES,
   'experience_too_old',
   'not_real_experience',
   'spam_duplicate',
