@@ -133,3 +133,64 @@ async fn only_a_mediator_changes_a_dispute_and_a_settlement_needs_both_parties()
     assert!(after.unresolved.is_empty());
     assert_eq!(after.case, other.case);
 }
+
+/// An attachment reaches a colleague's workstation as a file it can open
+/// offline; one the server never received (its sender failed half-way) is
+/// listed without its file and does not stop the sync.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attachments_reach_colleagues_and_a_missing_file_does_not_stop_the_sync() {
+    use trustdesk_domain::dispute::Author;
+    let srv = server().await;
+    let (_a, mara, mara_client) = station(&srv, "Mara", Role::Mediator).await;
+    let (_b, nils, nils_client) = station(&srv, "Nils", Role::Mediator).await;
+    mara_client.pull(&mara).await.unwrap();
+    let id = mara
+        .disputes()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|v| v.case.stage != DisputeStage::Closed)
+        .expect("an open case")
+        .case
+        .id;
+
+    // Mara attaches a real file (kept locally, uploaded with the change).
+    let photo = b"%PDF-1.4\n% a receipt\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec();
+    let cache = trustdesk_sync::evidence::EvidenceCache::beside(mara.path());
+    let sha = cache.put(&photo).unwrap();
+    let attach =
+        DisputeChange::Attach { sha256: sha.clone(), name: "receipt.pdf".into(), from: Author::Consumer };
+    mara.record_dispute_change(id, &attach, "Mara", Utc::now()).await.unwrap();
+    // And one naming a file nobody uploaded, sent straight to the server.
+    let ghost = "ab".repeat(32);
+    let other = trustdesk_central::auth::add_user(&srv.db, "Olga", Role::Mediator).await.unwrap();
+    mara_client.sync(&mara).await.unwrap();
+    let current = {
+        nils_client.pull(&nils).await.unwrap();
+        nils.dispute(id).await.unwrap().server_version
+    };
+    let body = serde_json::json!({"mutations": [{
+        "id": trustdesk_domain::DecisionId::new().to_string(), "base_version": current,
+        "op": {"type": "dispute", "dispute_id": id.to_string(),
+               "change": {"change": "attach", "sha256": ghost, "name": "lost.png", "from": "shop"}}
+    }]});
+    let r: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/v1/mutations", srv.base))
+        .bearer_auth(&other)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["results"][0]["result"], "applied", "{r}");
+
+    // Nils syncs: the real file arrives intact, the missing one is skipped.
+    nils_client.sync(&nils).await.unwrap();
+    let case = nils.dispute(id).await.unwrap().case;
+    assert_eq!(case.attachments.len(), 2);
+    let theirs = trustdesk_sync::evidence::EvidenceCache::beside(nils.path());
+    assert_eq!(theirs.get(&sha).unwrap().as_deref(), Some(&photo[..]));
+    assert!(!theirs.contains(&ghost));
+}
