@@ -1,7 +1,7 @@
 // Starts tauri-driver and a WebDriver session on the real app binary.
 // Environment (set by `cargo xtask test`): TRUSTDESK_APP (binary), TRUSTDESK_DATA_DIR
 // (seeded store; reaches the app through tauri-driver and WebKitWebDriver).
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
@@ -66,13 +66,26 @@ export function expected() {
   return JSON.parse(process.env.TRUSTDESK_E2E_EXPECT ?? '{}');
 }
 
-export async function screenshot(browser, name) {
+// Captures the X screen with ImageMagick rather than WebDriver's screenshot
+// command: WebKitWebDriver's snapshot once hung for two minutes in CI and took
+// the session's later commands with it. A picture is documentation, so a failed
+// one is reported and never fails or stalls a test.
+function captureScreen(file) {
+  return new Promise((resolve) => {
+    execFile('import', ['-window', 'root', file], { timeout: 15000 }, (err) => {
+      if (err) console.error(`# screenshot ${path.basename(file)} not taken: ${err.message}`);
+      resolve();
+    });
+  });
+}
+
+export async function screenshot(_browser, name) {
   const dir = process.env.TRUSTDESK_E2E_OUT;
   if (!dir) return;
   mkdirSync(dir, { recursive: true });
   // A fresh frame needs a moment after the last change.
   await new Promise((r) => setTimeout(r, 1000));
-  await browser.saveScreenshot(path.join(dir, `${name}.png`));
+  await captureScreen(path.join(dir, `${name}.png`));
 }
 
 /** Runs `step`; on failure saves a screenshot and the page text next to the other output. */
@@ -83,7 +96,7 @@ export async function explained(browser, name, step) {
     const dir = process.env.TRUSTDESK_E2E_OUT;
     if (dir) {
       mkdirSync(dir, { recursive: true });
-      await browser.saveScreenshot(path.join(dir, `FAILED-${name}.png`)).catch(() => {});
+      await captureScreen(path.join(dir, `FAILED-${name}.png`));
       const text = await browser.execute(() => document.body.innerText).catch(() => '');
       e.message += `\n--- page text at failure ---\n${String(text).slice(0, 3000)}`;
     }

@@ -33,6 +33,8 @@ const APT_PACKAGES: &[&str] = &[
     // which their tests render and read the PDFs.
     "fonts-dejavu-core",
     "poppler-utils",
+    // `import`, with which the end-to-end tests capture the Xvfb screen.
+    "imagemagick",
 ];
 
 fn missing_packages() -> Vec<&'static str> {
