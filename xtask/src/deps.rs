@@ -35,6 +35,8 @@ const APT_PACKAGES: &[&str] = &[
     "poppler-utils",
     // `import`, with which the end-to-end tests capture the Xvfb screen.
     "imagemagick",
+    // Headless browser for the UI component tests (driven by playwright-core).
+    "chromium",
 ];
 
 fn missing_packages() -> Vec<&'static str> {

@@ -107,6 +107,7 @@ fn test() -> Result<()> {
     step("ui type check", || run(npm("ui").args(["run", "check"])))?;
     step("ui lint", || run(npm("ui").args(["run", "lint"])))?;
     step("ui unit tests", || run(npm("ui").args(["test"])))?;
+    step("ui component tests (Chromium)", || run(npm("ui").args(["run", "test:components"])))?;
     // Built first: the Tauri crate's build script wants the UI bundle to exist.
     step("app build", build_app)?;
     step("clippy", || run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])))?;
