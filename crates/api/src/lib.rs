@@ -680,17 +680,6 @@ pub struct EvidenceInfo {
     pub content_type: String,
 }
 
-/// `GET /v1/rule-packs/current`: the ARM rule-pack set clients filter with.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
-pub struct RulePack {
-    pub version: String,
-    pub published_at: DateTime<Utc>,
-    /// The rule pack as crates/filters defines it; opaque to the service.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
-    pub content: serde_json::Value,
-}
-
 /// Versioned data the central service hands to every workstation, like rule
 /// packs: the newest published version is the one in force, the one built into
 /// a release is the fallback. Each kind is checked before it is accepted.
@@ -702,15 +691,19 @@ pub enum PackKind {
     StatementTemplates,
     /// The code-of-conduct checklist template (TOML, `ChecklistTemplate`).
     Checklist,
+    /// The ARM filters' rule packs, the whole set as one bundle
+    /// (`trustdesk_filters::RulePacks::from_bundle`).
+    ArmRules,
 }
 
 impl PackKind {
-    pub const ALL: [PackKind; 2] = [PackKind::StatementTemplates, PackKind::Checklist];
+    pub const ALL: [PackKind; 3] = [PackKind::StatementTemplates, PackKind::Checklist, PackKind::ArmRules];
 
     pub fn as_str(self) -> &'static str {
         match self {
             PackKind::StatementTemplates => "statement_templates",
             PackKind::Checklist => "checklist",
+            PackKind::ArmRules => "arm_rules",
         }
     }
 
@@ -725,6 +718,14 @@ impl PackKind {
             PackKind::Checklist => trustdesk_domain::ChecklistTemplate::parse(source)
                 .map(|t| t.version().to_string())
                 .map_err(|e| e.to_string()),
+            // Compiled, not only parsed: a pattern that does not compile must be
+            // refused here rather than stop every workstation's scan.
+            PackKind::ArmRules => {
+                let (version, packs) =
+                    trustdesk_filters::RulePacks::from_bundle(source).map_err(|e| e.to_string())?;
+                trustdesk_filters::Engine::compile(&packs).map_err(|e| e.to_string())?;
+                Ok(version)
+            }
         }
     }
 }
@@ -758,21 +759,6 @@ pub struct DataPack {
 pub struct PublishPack {
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 1048576))]
     pub source: String,
-}
-
-/// `POST /v1/rule-packs` (admin): publish a new rule-pack version.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
-pub struct PublishRulePack {
-    /// Letters, digits, '.', '_' and '-', e.g. "2026.11.1".
-    #[cfg_attr(
-        feature = "openapi",
-        schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9._-]{1,64}$")
-    )]
-    pub version: String,
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
-    pub content: serde_json::Value,
 }
 
 /// Integers that JSON writes as `5.0` are still integers (JSON Schema agrees).

@@ -25,6 +25,10 @@ pub struct EngineScanner {
 }
 
 impl EngineScanner {
+    pub fn new(engine: trustdesk_filters::Engine) -> EngineScanner {
+        EngineScanner { engine }
+    }
+
     pub fn builtin() -> anyhow::Result<EngineScanner> {
         Ok(EngineScanner {
             engine: trustdesk_filters::Engine::compile(&trustdesk_filters::RulePacks::builtin())?,

@@ -90,11 +90,16 @@ enum Command {
     PublishPack {
         #[command(flatten)]
         storage: Storage,
-        /// statement_templates or checklist.
+        /// statement_templates, checklist or arm_rules.
         #[arg(long)]
         kind: trustdesk_api::PackKind,
-        /// The pack's TOML file; its `version` must be new.
+        /// The pack's TOML file; its `version` must be new. For arm_rules, a
+        /// bundle file, or a folder of rule packs (`<lang>/<category>.toml`)
+        /// bundled under --set-version.
         file: PathBuf,
+        /// The version of a folder of rule packs published as one set.
+        #[arg(long)]
+        set_version: Option<String>,
     },
     /// Write statements of reasons as JSON lines for the DSA Transparency Database
     /// (one DsaSorRecord per line, decided from --since to --until, UTC days,
@@ -216,9 +221,23 @@ async fn main() -> anyhow::Result<()> {
             let n = import::import_csv(&db, shop, &text, &ingest::EngineScanner::builtin()?).await?;
             eprintln!("imported {n} reviews");
         }
-        Command::PublishPack { storage, kind, file } => {
-            let source = std::fs::read_to_string(&file)
-                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+        Command::PublishPack { storage, kind, file, set_version } => {
+            let source = if file.is_dir() {
+                anyhow::ensure!(
+                    kind == trustdesk_api::PackKind::ArmRules,
+                    "only arm_rules is published from a folder"
+                );
+                let version = set_version
+                    .ok_or_else(|| anyhow::anyhow!("a folder of rule packs needs --set-version"))?;
+                let texts = trustdesk_filters::RulePacks::read_dir(&file)?;
+                trustdesk_filters::RulePacks::bundle(
+                    &version,
+                    texts.iter().map(|(n, t)| (n.as_str(), t.as_str())),
+                )?
+            } else {
+                std::fs::read_to_string(&file)
+                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?
+            };
             let db = storage.open().await?;
             let pack = trustdesk_central::packs::store(&db, kind, source)
                 .await

@@ -1,4 +1,5 @@
-//! Versioned data packs (statement templates, the checklist) published by an
+//! Versioned data packs (statement templates, the checklist, the ARM rule
+//! packs) published by an
 //! admin and handed to every workstation. A pack is checked by its kind's
 //! parser before it is stored, so a template with an unknown placeholder is
 //! refused at publication, never discovered in a statement.
@@ -17,6 +18,7 @@ use trustdesk_domain::StatementTemplates;
 use crate::auth::User;
 use crate::db::{self, Db};
 use crate::error::ApiError;
+use crate::ingest::{EngineScanner, Scanner};
 
 /// The newest published version of `kind`, if any.
 pub async fn current(conn: &mut AnyConnection, kind: PackKind) -> Result<Option<DataPack>, sqlx::Error> {
@@ -80,6 +82,45 @@ pub async fn store(db: &Db, kind: PackKind, source: String) -> Result<DataPack, 
         ));
     }
     Ok(DataPack { kind, version, published_at: now, source })
+}
+
+/// The ARM rule set in force compiled, with its version; replaced when a
+/// newer one is published (one engine kept, as compiled automata are large).
+static ARM: LazyLock<Mutex<Option<(String, Arc<dyn Scanner>)>>> = LazyLock::new(Default::default);
+
+/// The scanner for ingestion and edits: the newest published `arm_rules`
+/// bundle, compiled once per version, else `builtin`. Workstations scan with
+/// the same bundle, so a review gets the same hits on both sides.
+pub async fn arm_scanner(db: &Db, builtin: &Arc<dyn Scanner>) -> Result<Arc<dyn Scanner>, ApiError> {
+    let in_force: Option<String> = sqlx::query_scalar(
+        "SELECT version FROM packs WHERE kind = $1 ORDER BY seq DESC, version DESC LIMIT 1",
+    )
+    .bind(PackKind::ArmRules.as_str())
+    .fetch_optional(&db.read)
+    .await?;
+    let Some(version) = in_force else { return Ok(builtin.clone()) };
+    if let Some((v, scanner)) = ARM.lock().expect("rule cache").as_ref() {
+        if *v == version {
+            return Ok(scanner.clone());
+        }
+    }
+    let source: String = sqlx::query_scalar("SELECT source FROM packs WHERE kind = $1 AND version = $2")
+        .bind(PackKind::ArmRules.as_str())
+        .bind(&version)
+        .fetch_one(&db.read)
+        .await?;
+    // Checked at publication; compiling takes tens of milliseconds, off the
+    // async workers.
+    let scanner = tokio::task::spawn_blocking(move || {
+        let (_, packs) = trustdesk_filters::RulePacks::from_bundle(&source)?;
+        Ok::<_, trustdesk_filters::LoadError>(EngineScanner::new(trustdesk_filters::Engine::compile(&packs)?))
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("compiling the rule packs stopped: {e}")))?
+    .map_err(|e| ApiError::internal(format!("the published rule packs {version} do not compile: {e}")))?;
+    let scanner: Arc<dyn Scanner> = Arc::new(scanner);
+    *ARM.lock().expect("rule cache") = Some((version, scanner.clone()));
+    Ok(scanner)
 }
 
 static PARSED: LazyLock<Mutex<HashMap<String, Arc<StatementTemplates>>>> = LazyLock::new(Default::default);

@@ -8,11 +8,10 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use sqlx::Row;
 use trustdesk_api::{
     ChangesPage, Claim, ClaimRequest, ComplaintCase, DecideComplaint, ErrorBody, EvidenceInfo, ExtendClaim,
     Health, IngestBatch, IngestErrors, IngestResponse, Me, MutationBatch, MutationResponse, NewComplaint,
-    PublishRulePack, RulePack, StatementExportPage, MAX_MUTATIONS_PER_BATCH,
+    StatementExportPage, MAX_MUTATIONS_PER_BATCH,
 };
 use trustdesk_api::{DataPack, PackKind, PublishPack};
 use utoipa::openapi::schema::{AdditionalProperties, Schema};
@@ -23,9 +22,7 @@ use utoipa::OpenApi;
 use crate::auth::User;
 use crate::body::{read_limited, JsonBody};
 use crate::error::ApiError;
-use crate::{
-    claims, complaints, db, evidence, fairness, feed, mutations, packs, reviews, statements, AppState,
-};
+use crate::{claims, complaints, evidence, fairness, feed, mutations, packs, reviews, statements, AppState};
 use trustdesk_api::fairness::{CalibrationItem, FairnessReport, SamplesPage, SettleCalibration};
 
 pub fn router(state: AppState) -> Router {
@@ -40,8 +37,6 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/claims/{id}", axum::routing::delete(release_claim))
         .route("/v1/evidence", post(upload_evidence))
         .route("/v1/evidence/{sha256}", get(download_evidence))
-        .route("/v1/rule-packs/current", get(current_rule_pack))
-        .route("/v1/rule-packs", post(publish_rule_pack))
         .route("/v1/packs/{kind}/current", get(current_pack))
         .route("/v1/packs/{kind}", post(publish_pack))
         .route("/v1/ingest/reviews", post(ingest_reviews))
@@ -122,10 +117,11 @@ async fn post_mutations(
     if batch.mutations.len() > MAX_MUTATIONS_PER_BATCH {
         return Err(ApiError::bad_request(format!("at most {MAX_MUTATIONS_PER_BATCH} mutations per batch")));
     }
+    let scanner = packs::arm_scanner(&state.db, &state.scanner).await?;
     let results = mutations::apply_batch(
         &state.db,
         &user,
-        state.scanner.as_ref(),
+        scanner.as_ref(),
         state.config.fairness.sample_share,
         &batch.mutations,
     )
@@ -209,25 +205,6 @@ async fn download_evidence(
         .into_response())
 }
 
-#[utoipa::path(get, path = "/v1/rule-packs/current", security(("bearer" = [])),
-    responses((status = 200, body = RulePack), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn current_rule_pack(State(state): State<AppState>, _user: User) -> Result<Json<RulePack>, ApiError> {
-    let row = sqlx::query(
-        "SELECT version, published_at, content FROM rule_packs ORDER BY published_at DESC, version DESC LIMIT 1",
-    )
-    .fetch_optional(&state.db.read)
-    .await?
-    .ok_or_else(|| ApiError::not_found("no rule pack has been published"))?;
-    let published: String = row.try_get(1)?;
-    let content: String = row.try_get(2)?;
-    Ok(Json(RulePack {
-        version: row.try_get(0)?,
-        published_at: published.parse().map_err(|_| ApiError::from(sqlx::Error::RowNotFound))?,
-        content: serde_json::from_str(&content)
-            .map_err(|e| ApiError::from(sqlx::Error::Decode(Box::new(e))))?,
-    }))
-}
-
 fn pack_kind(kind: &str) -> Result<PackKind, ApiError> {
     kind.parse().map_err(|_| ApiError::not_found(format!("no pack kind {kind:?}")))
 }
@@ -274,38 +251,6 @@ async fn publish_pack(
     packs::publish(&state.db, &user, kind, req.source).await.map(|p| (StatusCode::CREATED, Json(p)))
 }
 
-#[utoipa::path(post, path = "/v1/rule-packs", security(("bearer" = [])), request_body = PublishRulePack,
-    responses((status = 201, body = RulePack), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn publish_rule_pack(
-    State(state): State<AppState>,
-    user: User,
-    JsonBody(req): JsonBody<PublishRulePack>,
-) -> Result<(StatusCode, Json<RulePack>), ApiError> {
-    user.require_admin()?;
-    let version = req.version;
-    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
-    if version.is_empty() || version.len() > 64 || !version.chars().all(allowed) {
-        return Err(ApiError::bad_request("version must be 1 to 64 letters, digits, '.', '_' or '-'"));
-    }
-    if !req.content.is_object() {
-        return Err(ApiError::bad_request("content must be a JSON object"));
-    }
-    let now = db::now();
-    let done = sqlx::query(
-        "INSERT INTO rule_packs (version, published_at, content) VALUES ($1, $2, $3) ON CONFLICT (version) DO NOTHING",
-    )
-    .bind(&version)
-    .bind(db::rfc3339(now))
-    .bind(req.content.to_string())
-    .execute(&state.db.write)
-    .await?;
-    if done.rows_affected() == 0 {
-        return Err(ApiError::new(StatusCode::CONFLICT, "version_exists", "this rule-pack version exists"));
-    }
-    Ok((StatusCode::CREATED, Json(RulePack { version, published_at: now, content: req.content })))
-}
-
 #[utoipa::path(post, path = "/v1/ingest/reviews", security(("bearer" = [])), request_body = IngestBatch,
     description = "Admin only. Ingests reviews as pending: scanned by the ARM filters, with fake signals \
         computed against the shop's stored reviews. Malformed fields anywhere refuse the whole batch (422, \
@@ -319,7 +264,8 @@ async fn ingest_reviews(
     user: User,
     JsonBody(batch): JsonBody<IngestBatch>,
 ) -> Result<Response, ApiError> {
-    Ok(match reviews::ingest(&state.db, &user, state.scanner.as_ref(), &batch.reviews).await? {
+    let scanner = packs::arm_scanner(&state.db, &state.scanner).await?;
+    Ok(match reviews::ingest(&state.db, &user, scanner.as_ref(), &batch.reviews).await? {
         reviews::Ingested::Done(r) => Json(r).into_response(),
         reviews::Ingested::Malformed(e) => (StatusCode::UNPROCESSABLE_ENTITY, Json(e)).into_response(),
     })
@@ -448,7 +394,7 @@ async fn settle_calibration(
 #[openapi(
     info(title = "Trustdesk central service", description = "Change feed, claims, idempotent decisions, evidence and rule packs."),
     paths(health, me, changes, post_mutations, post_claim, extend_claim, release_claim, upload_evidence,
-        download_evidence, current_rule_pack, publish_rule_pack, ingest_reviews, delete_review,
+        download_evidence, ingest_reviews, delete_review,
         export_statements, open_complaint, decide_complaint, get_samples, get_fairness, get_calibration,
         settle_calibration, current_pack, publish_pack),
     modifiers(&BearerAuth)

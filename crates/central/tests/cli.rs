@@ -69,6 +69,17 @@ async fn binary_adds_users_seeds_imports_and_serves(b: Backend) {
     std::fs::write(&pack, shipped.replacen("version = \"2026-11.1\"", "version = \"2030-01.1\"", 1)).unwrap();
     let out = run(&["publish-pack", "--kind", "statement_templates", pack.to_str().unwrap()], &storage);
     assert_eq!(out.trim(), "published statement_templates version 2030-01.1");
+    // The ARM rule packs straight from their folder, as one set.
+    let packs = concat!(env!("CARGO_MANIFEST_DIR"), "/../filters/packs");
+    let no_version = Command::new(BIN)
+        .args(["publish-pack", "--kind", "arm_rules", packs])
+        .args(&storage)
+        .output()
+        .unwrap();
+    assert!(!no_version.status.success());
+    assert!(String::from_utf8_lossy(&no_version.stderr).contains("--set-version"));
+    let out = run(&["publish-pack", "--kind", "arm_rules", "--set-version", "2030.1", packs], &storage);
+    assert_eq!(out.trim(), "published arm_rules version 2030.1");
 
     let mut child = Command::new(BIN)
         .args(["serve", "--listen", "127.0.0.1:0"])

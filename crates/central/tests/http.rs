@@ -21,7 +21,6 @@ on_both_backends!(
     concurrent_claims_never_overlap,
     bad_input_gets_clear_4xx,
     evidence_is_content_addressed_and_typed,
-    rule_packs_are_served,
     openapi_describes_the_api,
     audit_and_dispute_mutations,
     deletions_travel_the_feed_in_order,
@@ -144,10 +143,6 @@ async fn role_matrix(b: Backend) {
             }
         }
     }
-    // Publishing rule packs is for admins.
-    let pack = json!({"version": "2026.11.1", "content": {"rules": []}});
-    s.post(Some(&tokens[&Role::Moderator]), "/v1/rule-packs", &pack).await.expect_error(403, "forbidden");
-    assert_eq!(s.post(Some(&tokens[&Role::Admin]), "/v1/rule-packs", &pack).await.status, 201);
 }
 
 async fn futures_join<F: std::future::Future>(fs: impl Iterator<Item = F>) -> Vec<F::Output> {
@@ -733,22 +728,6 @@ async fn evidence_is_content_addressed_and_typed(b: Backend) {
     s.get(None, &format!("/v1/evidence/{}", info.sha256)).await.expect_error(401, "unauthorized");
 }
 
-async fn rule_packs_are_served(b: Backend) {
-    let s = support::start(b).await;
-    let admin = s.user(Role::Admin).await;
-    let moderator = s.user(Role::Moderator).await;
-    s.get(Some(&moderator), "/v1/rule-packs/current").await.expect_error(404, "not_found");
-    let pack = json!({"version": "2026.11.1", "content": {"rules": [{"id": "general.insult"}]}});
-    assert_eq!(s.post(Some(&admin), "/v1/rule-packs", &pack).await.status, 201);
-    s.post(Some(&admin), "/v1/rule-packs", &pack).await.expect_error(409, "version_exists");
-    let got: trustdesk_api::RulePack = s.get(Some(&moderator), "/v1/rule-packs/current").await.json();
-    assert_eq!(got.version, "2026.11.1");
-    assert_eq!(got.content, pack["content"]);
-    s.post(Some(&admin), "/v1/rule-packs", &json!({"version": "x", "content": [1]}))
-        .await
-        .expect_error(400, "bad_request");
-}
-
 async fn openapi_describes_the_api(b: Backend) {
     let s = support::start(b).await;
     let doc = s.get(None, "/openapi.json").await;
@@ -760,7 +739,7 @@ async fn openapi_describes_the_api(b: Backend) {
         "/v1/mutations",
         "/v1/claims",
         "/v1/evidence",
-        "/v1/rule-packs/current",
+        "/v1/packs/{kind}/current",
         "/v1/ingest/reviews",
         "/v1/reviews/{id}",
         "/v1/statements/export",
@@ -941,26 +920,8 @@ async fn ingestion_validates_scans_and_signals(b: Backend) {
     s.seed(2, 10, 0, 0).await;
     let admin = s.user(Role::Admin).await;
     let moderator = s.user(Role::Moderator).await;
-    let shops: Vec<trustdesk_domain::Shop> = all_changes(&s, &admin, 1000)
-        .await
-        .into_iter()
-        .filter_map(|c| match c.entity {
-            Some(Entity::Shop(shop)) => Some(shop),
-            _ => None,
-        })
-        .collect();
-    // An ARM shop in the general industry, so the insult category applies.
+    let sid = s.arm_shop().await;
     use sqlx::Row;
-    let mut shop = shops[0].clone();
-    shop.arm_enabled = true;
-    shop.industries = vec![trustdesk_domain::Industry::General];
-    sqlx::query("UPDATE entities SET doc = $1 WHERE kind = 'shop' AND id = $2")
-        .bind(serde_json::to_string(&shop).unwrap())
-        .bind(shop.id.to_string())
-        .execute(&s.db.write)
-        .await
-        .unwrap();
-    let sid = shop.id.to_string();
     let (_, start) = feed_tail(&s, &moderator, "0").await;
 
     let mut items = Vec::new();

@@ -9,7 +9,11 @@ use sqlx::Row;
 use support::{batch, Backend, Server};
 use trustdesk_api::Role;
 
-on_both_backends!(packs_are_checked_published_and_served, statements_use_the_templates_in_force);
+on_both_backends!(
+    packs_are_checked_published_and_served,
+    statements_use_the_templates_in_force,
+    published_rule_packs_are_compiled_first_and_scan_ingestion
+);
 
 const STATEMENTS: &str = include_str!("../../domain/data/statements/statements.toml");
 const CHECKLIST: &str = include_str!("../../domain/data/checklists/code-of-conduct.toml");
@@ -160,4 +164,66 @@ async fn statements_use_the_templates_in_force(b: Backend) {
     let r = s.post(Some(&moderator), "/v1/mutations", &batch(vec![m])).await;
     assert_eq!(r.body["results"][0]["code"], "statement_invalid", "{}", r.body);
     assert!(r.body["results"][0]["message"].as_str().unwrap().contains("1999-01.1"));
+}
+
+/// The built-in rule packs as a bundle of set version `version`, with
+/// `extra_word` added to the German insult lexicon (as a new pack version).
+pub fn rule_bundle(version: &str, extra_word: &str) -> String {
+    let extra = format!(
+        "\n[[rule]]\nid = \"de.insult.9001\"\ndescription = \"Added centrally\"\nwords = [\"{extra_word}\"]\n"
+    );
+    let sources: Vec<(String, String)> = trustdesk_filters::RulePacks::builtin_sources()
+        .iter()
+        .map(|(n, t)| {
+            let t = if *n == "de/insult.toml" { format!("{t}{extra}") } else { t.to_string() };
+            (n.to_string(), t)
+        })
+        .collect();
+    trustdesk_filters::RulePacks::bundle(version, sources.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+        .unwrap()
+}
+
+async fn published_rule_packs_are_compiled_first_and_scan_ingestion(b: Backend) {
+    let s = support::start(b).await;
+    s.seed(1, 2, 0, 0).await;
+    let admin = s.user(Role::Admin).await;
+    let moderator = s.user(Role::Moderator).await;
+    let shop = s.arm_shop().await;
+    s.get(Some(&moderator), "/v1/packs/arm_rules/current").await.expect_error(404, "not_found");
+
+    // A pattern that does not compile is refused, naming the pack and the rule.
+    let broken = rule_bundle("2027.1", "x").replace("words = [\"x\"]", "pattern = \"(unclosed\"");
+    let r = publish(&s, &admin, "arm_rules", &broken).await;
+    r.expect_error(400, "bad_request");
+    let msg = r.body["message"].as_str().unwrap();
+    assert!(msg.contains("de/insult.toml") && msg.contains("de.insult.9001"), "{msg}");
+    publish(&s, &moderator, "arm_rules", &rule_bundle("2027.1", "quarkfink"))
+        .await
+        .expect_error(403, "forbidden");
+
+    let ingest = |text: &str| {
+        json!({"reviews": [{
+            "shop_id": shop, "stars": 2, "text": text, "language": "de",
+            "submitted_at": "2026-10-02T08:00:00Z", "order_reference": "ORD-9",
+            "reviewer_reference": "cust-9", "source": "invitation"
+        }]})
+    };
+    let categories = |r: &support::Resp| r.body["results"][0]["categories"].clone();
+    // Before publication the built-in packs do not know the word.
+    let r = s.post(Some(&admin), "/v1/ingest/reviews", &ingest("Der Verkäufer ist ein Quarkfink.")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(categories(&r), json!([]), "{}", r.body);
+
+    let r = publish(&s, &admin, "arm_rules", &rule_bundle("2027.1", "quarkfink")).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["version"], "2027.1");
+    let served = s.get(Some(&moderator), "/v1/packs/arm_rules/current").await;
+    assert_eq!(served.body["version"], "2027.1");
+    let (version, _) =
+        trustdesk_filters::RulePacks::from_bundle(served.body["source"].as_str().unwrap()).unwrap();
+    assert_eq!(version, "2027.1");
+
+    // Ingestion now scans with the published set.
+    let r = s.post(Some(&admin), "/v1/ingest/reviews", &ingest("Der Verkäufer ist ein Quarkfink.")).await;
+    assert_eq!(categories(&r), json!(["insult"]), "{}", r.body);
 }

@@ -1,6 +1,6 @@
 //! Rule packs: TOML data, one file per language and category.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -201,7 +201,57 @@ const BUILTIN: &[(&str, &str)] = builtin_packs![
     "pl/alcohol_advertising.toml",
 ];
 
+/// A whole set of packs as one TOML document, the form in which the central
+/// service distributes them: a version for the set and each pack file's text
+/// under its path. Keeping the files' own text (not a re-serialisation) means
+/// a published set scans exactly as the same folder loaded with `load_dir`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Bundle {
+    version: String,
+    packs: BTreeMap<String, String>,
+}
+
+/// Checks a set version: 1 to 64 letters, digits, '.', '_' or '-'.
+fn check_set_version(version: &str) -> Result<(), String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if version.is_empty() || version.len() > 64 || !version.chars().all(allowed) {
+        return Err(format!("set version {version:?} must be 1 to 64 letters, digits, '.', '_' or '-'"));
+    }
+    Ok(())
+}
+
 impl RulePacks {
+    /// `(path, toml)` of the packs shipped in the binary.
+    pub fn builtin_sources() -> &'static [(&'static str, &'static str)] {
+        BUILTIN
+    }
+
+    /// Writes `(path, toml)` pairs as one bundle of set version `version`.
+    pub fn bundle<'a>(
+        version: &str,
+        sources: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<String, LoadError> {
+        check_set_version(version).map_err(|reason| invalid("bundle", reason))?;
+        let bundle = Bundle {
+            version: version.to_owned(),
+            packs: sources.into_iter().map(|(n, t)| (n.to_owned(), t.to_owned())).collect(),
+        };
+        toml::to_string(&bundle).map_err(|e| invalid("bundle", e.to_string()))
+    }
+
+    /// Reads a bundle: its set version and its packs, each parsed and checked
+    /// as `from_sources` does (compile them to find bad patterns).
+    pub fn from_bundle(text: &str) -> Result<(String, RulePacks), LoadError> {
+        let bundle: Bundle = toml::from_str(text).map_err(|e| invalid("bundle", e.message().to_owned()))?;
+        check_set_version(&bundle.version).map_err(|reason| invalid("bundle", reason))?;
+        if bundle.packs.is_empty() {
+            return Err(invalid("bundle", "holds no packs".into()));
+        }
+        let packs = Self::from_sources(bundle.packs.iter().map(|(n, t)| (n.as_str(), t.as_str())))?;
+        Ok((bundle.version, packs))
+    }
+
     /// The packs shipped in the binary (`crates/filters/packs`).
     pub fn builtin() -> RulePacks {
         // The embedded packs are covered by tests, so a parse failure is a build bug.
@@ -237,6 +287,12 @@ impl RulePacks {
     /// Loads every `*.toml` in `dir` and its direct subdirectories
     /// (`<dir>/<lang>/<category>.toml`), in sorted order.
     pub fn load_dir(dir: impl AsRef<Path>) -> Result<RulePacks, LoadError> {
+        let texts = Self::read_dir(dir)?;
+        Self::from_sources(texts.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+    }
+
+    /// `(path, toml)` of every pack file `load_dir` would load, unparsed.
+    pub fn read_dir(dir: impl AsRef<Path>) -> Result<Vec<(String, String)>, LoadError> {
         let dir = dir.as_ref();
         let mut files = Vec::new();
         collect_toml(dir, 0, &mut files)?;
@@ -248,7 +304,7 @@ impl RulePacks {
             let name = f.strip_prefix(dir).unwrap_or(f).display().to_string();
             texts.push((name, text));
         }
-        Self::from_sources(texts.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+        Ok(texts)
     }
 
     /// `(language, category, version)` of every pack.
@@ -306,6 +362,10 @@ impl RulePacks {
         }
         errors
     }
+}
+
+fn invalid(pack: &str, reason: String) -> LoadError {
+    LoadError::Invalid(vec![PackError { pack: pack.to_owned(), rule: None, reason }])
 }
 
 fn collect_toml(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {

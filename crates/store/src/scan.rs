@@ -56,24 +56,50 @@ fn to_domain(h: Hit) -> Option<ArmHit> {
     })
 }
 
-/// The built-in rule packs, compiled once per process, with their version.
-fn builtin() -> Result<&'static (Engine, String), crate::StoreError> {
-    static BUILTIN: std::sync::OnceLock<Result<(Engine, String), String>> = std::sync::OnceLock::new();
-    BUILTIN
-        .get_or_init(|| {
-            let packs = RulePacks::builtin();
-            let engine = Engine::compile(&packs).map_err(|e| e.to_string())?;
-            Ok((engine, pack_set_version(&packs)))
-        })
-        .as_ref()
-        .map_err(|e| crate::StoreError::Corrupt(format!("the built-in rule packs do not compile: {e}")))
+/// The `packs` kind under which the rule packs the central service
+/// distributes are kept (a bundle, `RulePacks::from_bundle`).
+pub const ARM_RULES_PACK: &str = "arm_rules";
+
+fn builtin_version() -> &'static str {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| pack_set_version(&RulePacks::builtin()))
 }
 
-/// Scans every review not yet scanned with the current built-in packs; returns
-/// how many were scanned. Shared by the app's background scan and the CLI.
+/// The version of the rule packs in force here, which hits carry: the set the
+/// central service distributed, else the built-in one.
+pub async fn rules_version(store: &crate::Store) -> Result<String, crate::StoreError> {
+    Ok(match store.pack(ARM_RULES_PACK).await? {
+        Some((version, _)) => version,
+        None => builtin_version().to_owned(),
+    })
+}
+
+/// Compiles the rule packs in force; returns them with their version.
+pub async fn compile_rules(store: &crate::Store) -> Result<(Engine, String), crate::StoreError> {
+    let corrupt =
+        |e: String| crate::StoreError::Corrupt(format!("the rule packs in force do not compile: {e}"));
+    let (version, packs) = match store.pack(ARM_RULES_PACK).await? {
+        // Checked (compiled) by the sync client before it was stored.
+        Some((version, source)) => {
+            (version, RulePacks::from_bundle(&source).map_err(|e| corrupt(e.to_string()))?.1)
+        }
+        None => (builtin_version().to_owned(), RulePacks::builtin()),
+    };
+    Ok((Engine::compile(&packs).map_err(|e| corrupt(e.to_string()))?, version))
+}
+
+/// Scans every review not yet scanned with the rule packs in force (new or
+/// edited reviews, or all of them once a new set arrived); returns how many.
+/// Shared by the app's background scan, the sync and the CLI. The packs are
+/// compiled only when a review needs them and dropped afterwards: most calls
+/// find nothing to do, and the automata are memory an idle app would keep.
 pub async fn scan_pending(store: &crate::Store) -> Result<usize, crate::StoreError> {
-    let (engine, version) = builtin()?;
-    store.scan_unscanned(version, |v| scan_review(engine, v)).await
+    let version = rules_version(store).await?;
+    if store.reviews_to_scan(&version, 1).await?.is_empty() {
+        return Ok(0);
+    }
+    let (engine, version) = compile_rules(store).await?;
+    store.scan_unscanned(&version, |v| scan_review(&engine, v)).await
 }
 
 #[cfg(test)]

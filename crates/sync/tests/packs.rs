@@ -95,3 +95,85 @@ async fn packs_published_on_the_server_replace_the_built_in_ones() {
     assert_eq!(statement["template_version"], "2027-03.1");
     assert_eq!(statement["free_text"], "Posted twice.");
 }
+
+/// The built-in rule packs as a bundle, with one German insult added.
+fn rule_bundle(version: &str) -> String {
+    let sources: Vec<(String, String)> = trustdesk_filters::RulePacks::builtin_sources()
+        .iter()
+        .map(|(n, t)| {
+            let mut t = t.to_string();
+            if *n == "de/insult.toml" {
+                t.push_str("\n[[rule]]\nid = \"de.insult.9001\"\ndescription = \"Added centrally\"\nwords = [\"quarkfink\"]\n");
+            }
+            (n.to_string(), t)
+        })
+        .collect();
+    trustdesk_filters::RulePacks::bundle(version, sources.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rule_packs_published_on_the_server_rescan_the_local_queue() {
+    let srv = server_with(SeedOptions { shops: 2, reviews: 20, audits: 0, disputes: 0, seed: 5 }).await;
+    let (_d, store, client) = station(&srv, "Nina", Role::Moderator).await;
+    let admin = trustdesk_central::auth::add_user(&srv.db, "Ada", Role::Admin).await.unwrap();
+    let http = reqwest::Client::new();
+
+    // An ARM shop of the general industry, with a review the built-in packs pass.
+    let (doc,): (String,) =
+        sqlx::query_as("SELECT doc FROM entities WHERE kind = 'shop' ORDER BY id LIMIT 1")
+            .fetch_one(&srv.db.read)
+            .await
+            .unwrap();
+    let mut shop: trustdesk_domain::Shop = serde_json::from_str(&doc).unwrap();
+    shop.arm_enabled = true;
+    shop.industries = vec![trustdesk_domain::Industry::General];
+    sqlx::query("UPDATE entities SET doc = $1 WHERE kind = 'shop' AND id = $2")
+        .bind(serde_json::to_string(&shop).unwrap())
+        .bind(shop.id.to_string())
+        .execute(&srv.db.write)
+        .await
+        .unwrap();
+    let r = http
+        .post(format!("{}/v1/ingest/reviews", srv.base))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({"reviews": [{
+            "shop_id": shop.id.to_string(), "stars": 2, "text": "Der Verkäufer ist ein Quarkfink.",
+            "language": "de", "submitted_at": "2026-10-02T08:00:00Z", "order_reference": "ORD-9",
+            "reviewer_reference": "cust-9", "source": "invitation"
+        }]}))
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = r.json().await.unwrap();
+    let id: trustdesk_domain::ReviewId = body["results"][0]["id"].as_str().unwrap().parse().unwrap();
+
+    let first = workstation::sync_once(&store, &client).await.unwrap();
+    let total = store.review_count().await.unwrap() as usize;
+    assert_eq!(first.scanned, total);
+    let builtin = trustdesk_store::scan::rules_version(&store).await.unwrap();
+    assert!(builtin.starts_with("packs-"), "{builtin}");
+    let view = store.get_review(id).await.unwrap();
+    assert_eq!(view.rule_pack_version.as_deref(), Some(builtin.as_str()));
+    assert!(view.hits.is_empty(), "{:?}", view.hits);
+    assert_eq!(workstation::sync_once(&store, &client).await.unwrap().scanned, 0, "nothing new to scan");
+
+    let r = http
+        .post(format!("{}/v1/packs/arm_rules", srv.base))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({ "source": rule_bundle("2027.2") }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+
+    // The next sync brings the set; every review is scanned again with it.
+    let second = workstation::sync_once(&store, &client).await.unwrap();
+    assert_eq!(second.scanned, total);
+    assert_eq!(trustdesk_store::scan::rules_version(&store).await.unwrap(), "2027.2");
+    let view = store.get_review(id).await.unwrap();
+    assert_eq!(view.rule_pack_version.as_deref(), Some("2027.2"));
+    let rules: Vec<(&str, &str)> = view.hits.iter().map(|h| (h.rule.as_str(), h.text.as_str())).collect();
+    assert_eq!(rules, vec![("de.insult.9001", "Quarkfink")]);
+    assert_eq!(workstation::sync_once(&store, &client).await.unwrap().scanned, 0);
+}
