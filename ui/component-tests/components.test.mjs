@@ -178,6 +178,11 @@ describe('review queue (App with 5,000 rows)', () => {
       const rows = await page.locator('[data-testid=review-row]').count();
       assert.ok(rows <= 60, `${rows} rows in the DOM after scrolling`);
       assert.equal(await text(page, '[data-testid=range]'), '103 of 5000', 'scrolling keeps the selection');
+      // The selected row is no longer rendered, so no active descendant may name it.
+      const active = await page.locator('[data-testid=review-list]').getAttribute('aria-activedescendant');
+      assert.ok(active === null || (await page.locator(`#${active}`).count()) === 1, `active descendant ${active} is not in the DOM`);
+      assert.equal(await page.locator('[data-review-id="r-04000"]').getAttribute('aria-posinset'), '4001');
+      assert.equal(await page.locator('[data-review-id="r-04000"]').getAttribute('aria-setsize'), '5000');
 
       await page.evaluate(() => {
         const list = document.querySelector('[data-testid=review-list]');
@@ -281,7 +286,7 @@ describe('ReviewDetail highlights', () => {
       assert.equal(account.length, 2);
       assert.ok(account.some((l) => l.includes('(de.bank.0001)')) && account.some((l) => l.includes('(de.personal.0001)')));
       assert.match(got.marks[1].title, /^Insult or racist statement \(de\.insult\.0001\): matched by de\.insult\.0001$/);
-      assert.equal(got.hits, 6, 'the hit list names every hit, the stale one too');
+      assert.equal(got.hits, 5, 'the hit list explains exactly the highlighted hits, not the stale one');
     });
   });
 });

@@ -4,9 +4,13 @@ import type { ArmHit } from './bindings/ArmHit';
 
 export type Segment = { text: string; hits: ArmHit[] };
 
+/** Hits whose span lies inside `text`; others are stale and shown nowhere. */
+export function validHits(text: string, hits: ArmHit[]): ArmHit[] {
+  return hits.filter((h) => h.start_utf16 < h.end_utf16 && h.end_utf16 <= text.length);
+}
+
 export function segments(text: string, hits: ArmHit[]): Segment[] {
-  const valid = hits
-    .filter((h) => h.start_utf16 < h.end_utf16 && h.end_utf16 <= text.length)
+  const valid = validHits(text, hits)
     .sort((a, b) => a.start_utf16 - b.start_utf16 || b.end_utf16 - a.end_utf16);
   const out: Segment[] = [];
   let pos = 0;
