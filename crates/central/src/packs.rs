@@ -86,7 +86,8 @@ pub async fn store(db: &Db, kind: PackKind, source: String) -> Result<DataPack, 
 
 /// The ARM rule set in force compiled, with its version; replaced when a
 /// newer one is published (one engine kept, as compiled automata are large).
-static ARM: LazyLock<Mutex<Option<(String, Arc<dyn Scanner>)>>> = LazyLock::new(Default::default);
+static ARM: LazyLock<Mutex<Option<CompiledRules>>> = LazyLock::new(Default::default);
+type CompiledRules = (String, Arc<dyn Scanner>);
 
 /// The scanner for ingestion and edits: the newest published `arm_rules`
 /// bundle, compiled once per version, else `builtin`. Workstations scan with
