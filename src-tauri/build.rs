@@ -37,6 +37,7 @@ fn main() {
             "export_dispute_document",
             "attach_dispute_file",
             "save_dispute_attachment",
+            "save_review_evidence",
             "resolve_dispute_change",
             "dashboard",
             "calibration_queue",

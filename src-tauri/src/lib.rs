@@ -92,6 +92,7 @@ pub fn run() {
             disputes::export_dispute_document,
             disputes::attach_dispute_file,
             disputes::save_dispute_attachment,
+            reviews::save_review_evidence,
             disputes::resolve_dispute_change,
             dashboard::dashboard,
             dashboard::calibration_queue,

@@ -190,6 +190,26 @@ pub async fn evidence_message(
     Ok(templates::evidence_request(view.review.language, &view.shop.name, deadline.date_naive()))
 }
 
+/// Saves a copy of a file the reviewer sent (from this workstation's cache, so
+/// offline too) into the `reports` folder, for a viewer of the user's choice.
+#[tauri::command]
+pub async fn save_review_evidence(
+    state: State<'_, Opened>,
+    review_id: String,
+    sha256: String,
+) -> Result<crate::audits::ExportedReport, IpcError> {
+    let s = opened(&state)?;
+    let view = s.store.get_review(parse("review_id", &review_id)?).await?;
+    let f = view
+        .review
+        .flags
+        .evidence_files
+        .iter()
+        .find(|f| f.sha256 == sha256)
+        .ok_or_else(|| IpcError::new("not_found", "the review has no such evidence file"))?;
+    crate::disputes::save_evidence_copy(&s.store, "evidence", &f.sha256, &f.name)
+}
+
 /// Resolves a decision the server did not apply: keep mine (decide again on the
 /// server's current copy) or accept theirs.
 #[tauri::command]

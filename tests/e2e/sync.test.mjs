@@ -103,6 +103,33 @@ test('an empty workstation fills its queue from the server after sign-in', async
   assert.match(count, /^150 reviews in the local store$/);
 });
 
+test("the reviewer's evidence files arrive with the sync and show from the local cache", () =>
+  explained(browser, 'review-evidence', async () => {
+    await browser.$('[data-testid="tab-evidence_received"]').click();
+    const image = browser.$('[data-testid="attachments"] [data-testid="attachment-image"]');
+    await image.waitForExist({ timeout: 10000, timeoutMsg: 'no evidence image on a review awaiting its evidence decision' });
+    // Decoded from the bytes the sync cached (the seeded receipts are 180 x 240).
+    const width = () =>
+      browser.execute(
+        () => document.querySelector('[data-testid="attachments"] [data-testid="attachment-image"]')?.naturalWidth,
+      );
+    await browser.waitUntil(async () => (await width()) === 180, {
+      timeout: 10000,
+      timeoutMsg: 'the cached image did not decode',
+    });
+    const names = await browser.$$('[data-testid="attachment-name"]').map((n) => n.getText());
+    assert.ok(names.some((n) => /\.png$/.test(n)), names.join(', '));
+    await screenshot(browser, 'review-evidence');
+    await browser.$('[data-testid="tab-pending"]').click();
+    await browser.waitUntil(
+      async () =>
+        (await browser.execute(
+          () => document.querySelector('[role="option"][aria-selected="true"] [data-testid="review-status"]')?.textContent,
+        ))?.includes('Pending'),
+      { timeout: 5000, timeoutMsg: 'the pending tab did not come back' },
+    );
+  }));
+
 test('a decision made in the window reaches the server with Sync now', async () => {
   const id = await browser.execute(() =>
     document.querySelector('[role="option"][aria-selected="true"]')?.getAttribute('data-review-id'),

@@ -291,6 +291,43 @@ describe('ReviewDetail highlights', () => {
   });
 });
 
+describe('evidence files on a review', () => {
+  test('images show from the local cache, PDFs and missing files are named, names stay text', TEST, async () => {
+    await withPage('evidence', async (page) => {
+      await until(page, 'the image', () => document.querySelector('[data-testid=attachment-image]')?.complete);
+      const got = await page.evaluate(() => {
+        const items = [...document.querySelectorAll('[data-testid=attachment]')];
+        return {
+          heading: document.querySelector('[data-testid=attachments] h3')?.textContent,
+          names: items.map((li) => li.querySelector('[data-testid=attachment-name]')?.textContent),
+          metas: items.map((li) => li.querySelector('.meta')?.textContent),
+          images: [...document.querySelectorAll('[data-testid=attachment-image]')].map((i) => ({
+            src: i.getAttribute('src'),
+            width: i.naturalWidth,
+          })),
+          saves: items.map((li) => li.querySelector('[data-testid=attachment-save]') !== null),
+          pwned: window.__pwned,
+        };
+      });
+      assert.equal(got.heading, 'Evidence from the reviewer (3)');
+      assert.deepEqual(got.names, ['<img src=x onerror="window.__pwned=\'file\'">.png', 'Rechnung.pdf', 'foto.jpg']);
+      assert.equal(got.images.length, 1, 'only the image is drawn');
+      assert.match(got.images[0].src, /^blob:/);
+      assert.equal(got.images[0].width, 1, 'the cached bytes decode as the image');
+      assert.match(got.metas[1], /PDF: save a copy/);
+      assert.match(got.metas[2], /not on this workstation yet/);
+      assert.deepEqual(got.saves, [true, true, false], 'a file not cached cannot be saved');
+      assert.equal(got.pwned, undefined);
+
+      await page.locator('[data-testid=attachment-save]').nth(1).click();
+      await until(page, 'the notice', () => window.__test.notices.length === 1);
+      const calls = await page.evaluate(() => window.__test.calls.filter((c) => c.cmd === 'save_review_evidence').map((c) => c.args));
+      assert.deepEqual(calls, [{ reviewId: 'r-00011', sha256: 'b'.repeat(64) }]);
+      assert.match(await page.evaluate(() => window.__test.notices[0]), /evidence-bbbbbbbb\.pdf/);
+    });
+  });
+});
+
 describe('language switcher', () => {
   test('turns labels, numbers and dates German, then Dutch, and keeps the choice', TEST, async () => {
     await withPage('queue', async (page) => {

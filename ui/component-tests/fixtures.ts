@@ -33,7 +33,7 @@ export function row(index: number, patch: Partial<ReviewRow> = {}): ReviewRow {
     suggested_reason: null,
     illegal_reasons: [],
     attention: null,
-    flags: { shop_flag: null, fake_signals: [] },
+    flags: { shop_flag: null, fake_signals: [], evidence_files: [] },
     ...patch,
   };
 }
@@ -148,4 +148,33 @@ export function highlightRow(): ReviewRow {
     { ...hitOn(text, 'ruft', 'insult', 'test.stale'), start_utf16: text.length - 1, end_utf16: text.length + 5 },
   ];
   return row(7, { text, hits, language: 'de' });
+}
+
+/** Files a reviewer sent: an image, a PDF, and one not synced to this workstation. */
+export const EVIDENCE = {
+  png: { sha256: 'a'.repeat(64), name: '<img src=x onerror="window.__pwned=\'file\'">.png' },
+  pdf: { sha256: 'b'.repeat(64), name: 'Rechnung.pdf' },
+  missing: { sha256: 'c'.repeat(64), name: 'foto.jpg' },
+};
+
+// A 1x1 PNG, so the <img> really decodes.
+const PNG_1X1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+
+/** The bytes `evidence_file` serves from the "cache"; `undefined` when not cached. */
+export function evidenceBytes(sha256: string): ArrayBuffer | undefined {
+  if (sha256 === EVIDENCE.png.sha256) return Uint8Array.from(atob(PNG_1X1), (c) => c.charCodeAt(0)).buffer;
+  if (sha256 === EVIDENCE.pdf.sha256) return new TextEncoder().encode('%PDF-1.4\n%test\n').buffer;
+  return undefined;
+}
+
+export function evidenceRow(): ReviewRow {
+  const received_at = '2026-11-20T10:00:00Z';
+  return row(11, {
+    status: { state: 'evidence_received' },
+    flags: {
+      shop_flag: null,
+      fake_signals: [],
+      evidence_files: [EVIDENCE.png, EVIDENCE.pdf, EVIDENCE.missing].map((f) => ({ ...f, received_at })),
+    },
+  });
 }

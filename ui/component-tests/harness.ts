@@ -16,6 +16,8 @@ import type { ReviewPage } from '../src/lib/bindings/ReviewPage';
 import type { ReviewRow } from '../src/lib/bindings/ReviewRow';
 import type { StateCount } from '../src/lib/bindings/StateCount';
 import {
+  evidenceBytes,
+  evidenceRow,
   highlightRow,
   hostileRows,
   reviewContext,
@@ -31,7 +33,7 @@ type Call = { cmd: string; args: unknown };
 declare global {
   interface Window {
     /** What the test reads back: every command the UI sent, and those the fake does not know. */
-    __test: { scenario: string; calls: Call[]; unmocked: string[] };
+    __test: { scenario: string; calls: Call[]; unmocked: string[]; notices: string[] };
     /** Set only if a hostile fixture ever ran as code. */
     __pwned?: string;
   }
@@ -76,13 +78,20 @@ function backend(cmd: string, args: InvokeArgs | undefined): unknown {
       return page(a.query as ReviewListQuery);
     case 'review_context':
       return reviewContext;
+    case 'evidence_file': {
+      const bytes = evidenceBytes(a.sha256 as string);
+      if (bytes) return bytes;
+      throw { code: 'not_found', message: 'this file is not on this workstation yet' };
+    }
+    case 'save_review_evidence':
+      return { path: `/data/reports/evidence-${(a.sha256 as string).slice(0, 8)}.pdf` };
   }
   window.__test.unmocked.push(cmd);
   console.error(`[test transport] unmocked command ${cmd}`);
   throw { code: 'test', message: `unmocked command ${cmd}` };
 }
 
-window.__test = { scenario, calls: [], unmocked: [] };
+window.__test = { scenario, calls: [], unmocked: [], notices: [] };
 mockWindows('main');
 mockIPC(
   (cmd, args) => {
@@ -97,11 +106,12 @@ initLocale();
 const target = document.getElementById('app');
 if (!target) throw new Error('missing #app');
 const noop = () => {};
-if (scenario === 'highlight') {
+if (scenario === 'highlight' || scenario === 'evidence') {
   mount(ReviewDetail, {
     target,
     props: {
-      review: highlightRow(),
+      review: scenario === 'evidence' ? evidenceRow() : highlightRow(),
+      onnotice: (text: string) => window.__test.notices.push(text),
       onpublish: noop,
       onreject: noop,
       onevidence: noop,

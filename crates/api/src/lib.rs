@@ -98,6 +98,40 @@ pub mod codes {
     pub const EXPORT_INVALID: &str = "export_invalid";
 }
 
+/// Most files one evidence reply may carry.
+pub const MAX_EVIDENCE_FILES: usize = 20;
+
+/// `POST /v1/reviews/{id}/evidence` (admin: the intake that receives reviewers'
+/// replies): the reviewer answered an evidence request with these files, each
+/// uploaded first with `POST /v1/evidence`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct EvidenceArrived {
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 20))]
+    pub files: Vec<ArrivedFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ArrivedFile {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-f]{64}$"))]
+    pub sha256: String,
+    /// The file name as the reviewer sent it.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
+    pub name: String,
+}
+
+/// The review after the evidence was recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct EvidenceRecorded {
+    pub review_id: String,
+    pub version: i64,
+    pub files: u32,
+}
+
 /// `POST /v1/ingest/reviews` (admin): reviews entering the service from outside.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -749,6 +783,15 @@ pub struct DataPack {
     pub published_at: DateTime<Utc>,
     /// The pack as its kind defines it (TOML text).
     pub source: String,
+}
+
+/// `GET /v1/packs`: the version in force of each kind published, so a client
+/// asks for the packs it lacks in one request per sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PackVersion {
+    pub kind: PackKind,
+    pub version: String,
 }
 
 /// `POST /v1/packs/{kind}` (admin): publish a new version; the version is the

@@ -119,7 +119,7 @@ fn central(c: &mut Criterion) {
         rt.block_on(async {
             let opts =
                 seed::SeedOptions { shops: 200, reviews: FEED_REVIEWS, audits: 0, disputes: 0, seed: 1 };
-            seed::seed(&b.db, opts, trustdesk_central::db::now()).await.unwrap();
+            seed::seed(&b.db, b._dir.path(), opts, trustdesk_central::db::now()).await.unwrap();
         });
         let total = rt.block_on(read_feed(&b));
 

@@ -385,7 +385,7 @@ async fn load_locked(
     entities::load(conn, kind, id).await
 }
 
-async fn trail(
+pub(crate) async fn trail(
     conn: &mut AnyConnection,
     user: &User,
     action: &str,

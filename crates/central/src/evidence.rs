@@ -56,6 +56,16 @@ pub async fn store(
     user: &User,
     bytes: &[u8],
 ) -> Result<(EvidenceInfo, bool), ApiError> {
+    store_as(db, data_dir, &user.id, bytes).await
+}
+
+/// [`store`] on behalf of `uploaded_by` (a user id, or `seed`).
+pub async fn store_as(
+    db: &Db,
+    data_dir: &Path,
+    uploaded_by: &str,
+    bytes: &[u8],
+) -> Result<(EvidenceInfo, bool), ApiError> {
     if bytes.is_empty() {
         return Err(ApiError::bad_request("the file is empty"));
     }
@@ -83,7 +93,7 @@ pub async fn store(
     .bind(&sha)
     .bind(bytes.len() as i64)
     .bind(content_type)
-    .bind(&user.id)
+    .bind(uploaded_by)
     .bind(db::rfc3339(db::now()))
     .execute(&db.write)
     .await?

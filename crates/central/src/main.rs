@@ -203,7 +203,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Seed { storage, shops, reviews, audits, disputes, seed, history } => {
             let db = storage.open().await?;
             let opts = seed::SeedOptions { shops, reviews, audits, disputes, seed };
-            let n = seed::seed(&db, opts, db::now()).await?;
+            let n = seed::seed(&db, &absolute(&storage.data_dir), opts, db::now()).await?;
             eprintln!("seeded {n} entities");
             if history {
                 let scanner = ingest::EngineScanner::builtin()?;

@@ -12,13 +12,32 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 use axum::http::StatusCode;
 use sqlx::{AnyConnection, Row};
-use trustdesk_api::{codes, DataPack, PackKind, MAX_PACK_BYTES};
+use trustdesk_api::{codes, DataPack, PackKind, PackVersion, MAX_PACK_BYTES};
 use trustdesk_domain::StatementTemplates;
 
 use crate::auth::User;
 use crate::db::{self, Db};
 use crate::error::ApiError;
 use crate::ingest::{EngineScanner, Scanner};
+
+/// The version in force of every kind published at least once.
+pub async fn in_force(conn: &mut AnyConnection) -> Result<Vec<PackVersion>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT kind, version FROM packs p WHERE seq = (SELECT MAX(seq) FROM packs q WHERE q.kind = p.kind)
+         ORDER BY kind",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let kind: String = r.try_get("kind")?;
+        // A kind this build does not know (a newer server) is not for it.
+        if let Ok(kind) = kind.parse::<PackKind>() {
+            out.push(PackVersion { kind, version: r.try_get("version")? });
+        }
+    }
+    Ok(out)
+}
 
 /// The newest published version of `kind`, if any.
 pub async fn current(conn: &mut AnyConnection, kind: PackKind) -> Result<Option<DataPack>, sqlx::Error> {

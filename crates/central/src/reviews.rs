@@ -8,11 +8,12 @@ use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use trustdesk_api::{
-    codes, Entity, EntityKind, IngestErrors, IngestOutcome, IngestResponse, IngestResult, ItemError,
-    NewReview, MAX_INGEST_REVIEWS, MAX_REFERENCE_CHARS, MAX_REVIEW_TEXT_CHARS,
+    codes, ArrivedFile, Entity, EntityKind, EvidenceArrived, EvidenceRecorded, IngestErrors, IngestOutcome,
+    IngestResponse, IngestResult, ItemError, NewReview, MAX_EVIDENCE_FILES, MAX_INGEST_REVIEWS,
+    MAX_REFERENCE_CHARS, MAX_REVIEW_TEXT_CHARS,
 };
-use trustdesk_domain::review::ReviewFlags;
-use trustdesk_domain::{LanguageCode, Review, ReviewId, ReviewStatus, Shop, ShopId, Stars};
+use trustdesk_domain::review::{EvidenceFile, ReviewFlags};
+use trustdesk_domain::{LanguageCode, Review, ReviewAction, ReviewId, ReviewStatus, Shop, ShopId, Stars};
 
 use crate::auth::User;
 use crate::db::{self, rfc3339, Backend, Db};
@@ -65,6 +66,108 @@ pub async fn delete(db: &Db, user: &User, id: &str) -> Result<(), ApiError> {
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The reviewer's reply to an evidence request: the review moves to
+/// "evidence received" with the files, by the domain's rule (only while the
+/// deadline runs). Sent again after a lost answer, the same files find the
+/// review already holding them and get the same answer.
+pub async fn evidence_arrived(
+    db: &Db,
+    user: &User,
+    id: &str,
+    req: EvidenceArrived,
+) -> Result<EvidenceRecorded, ApiError> {
+    user.require_admin()?;
+    let id = id.parse::<uuid::Uuid>().map_err(|_| ApiError::not_found("no review with this id"))?.to_string();
+    if req.files.is_empty() || req.files.len() > MAX_EVIDENCE_FILES {
+        return Err(ApiError::bad_request(format!("send 1 to {MAX_EVIDENCE_FILES} files")));
+    }
+    for f in &req.files {
+        if !crate::evidence::valid_sha(&f.sha256) {
+            return Err(ApiError::bad_request("sha256 must be 64 lower-case hex digits"));
+        }
+        let chars = f.name.chars().count();
+        if chars == 0 || chars > 200 || f.name.chars().any(char::is_control) {
+            return Err(ApiError::bad_request(
+                "a file name has 1 to 200 characters and no control characters",
+            ));
+        }
+    }
+    let mut tx = db.write.begin().await?;
+    for f in &req.files {
+        let known = sqlx::query("SELECT 1 FROM evidence WHERE sha256 = $1")
+            .bind(&f.sha256)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if known.is_none() {
+            return Err(ApiError::bad_request(format!(
+                "file {} was not uploaded (POST /v1/evidence first)",
+                f.sha256
+            )));
+        }
+    }
+    if db.backend == Backend::Postgres {
+        sqlx::query("SELECT id FROM entities WHERE kind = $1 AND id = $2 FOR UPDATE")
+            .bind(EntityKind::Review.as_str())
+            .bind(&id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    }
+    let stored = entities::load(&mut tx, EntityKind::Review, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no review with id {id}")))?;
+    let Entity::Review(mut review) = stored.entity else {
+        return Err(ApiError::not_found(format!("no review with id {id}")));
+    };
+    let recorded = |r: &Review| EvidenceRecorded {
+        review_id: id.clone(),
+        version: r.version,
+        files: r.flags.evidence_files.len() as u32,
+    };
+    let held = |f: &ArrivedFile| {
+        review.flags.evidence_files.iter().any(|e| e.sha256 == f.sha256 && e.name == f.name)
+    };
+    if review.status == ReviewStatus::EvidenceReceived && req.files.iter().all(held) {
+        return Ok(recorded(&review));
+    }
+    let now = db::now();
+    review.status = review.status.apply(ReviewAction::ReceiveEvidence, now).map_err(|e| {
+        ApiError::new(axum::http::StatusCode::CONFLICT, codes::ILLEGAL_TRANSITION, e.to_string())
+    })?;
+    review.flags.evidence_files.extend(req.files.iter().map(|f| EvidenceFile {
+        sha256: f.sha256.clone(),
+        name: f.name.clone(),
+        received_at: now,
+    }));
+    review.version = stored.version + 1;
+    let entity = Entity::Review(review.clone());
+    let ix = entities::index_of(&entity);
+    let seq = db::next_change_seq(&mut tx, 1).await?;
+    sqlx::query(
+        "UPDATE entities SET state = $1, open = $2, version = $3, change_seq = $4, doc = $5
+         WHERE kind = $6 AND id = $7 AND deleted = 0",
+    )
+    .bind(ix.state)
+    .bind(i64::from(ix.open))
+    .bind(review.version)
+    .bind(seq)
+    .bind(entities::doc_of(&entity))
+    .bind(EntityKind::Review.as_str())
+    .bind(&id)
+    .execute(&mut *tx)
+    .await?;
+    crate::complaints::trail(
+        &mut tx,
+        user,
+        "review.evidence_received",
+        EntityKind::Review,
+        &id,
+        json!({ "files": req.files.iter().map(|f| &f.sha256).collect::<Vec<_>>(), "new_version": review.version }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(recorded(&review))
 }
 
 /// What a well-formed item turned into before the database is consulted.

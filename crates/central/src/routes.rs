@@ -13,7 +13,7 @@ use trustdesk_api::{
     Health, IngestBatch, IngestErrors, IngestResponse, Me, MutationBatch, MutationResponse, NewComplaint,
     StatementExportPage, MAX_MUTATIONS_PER_BATCH,
 };
-use trustdesk_api::{DataPack, PackKind, PublishPack};
+use trustdesk_api::{DataPack, EvidenceArrived, EvidenceRecorded, PackKind, PackVersion, PublishPack};
 use utoipa::openapi::schema::{AdditionalProperties, Schema};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::RefOr;
@@ -37,10 +37,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/claims/{id}", axum::routing::delete(release_claim))
         .route("/v1/evidence", post(upload_evidence))
         .route("/v1/evidence/{sha256}", get(download_evidence))
+        .route("/v1/packs", get(pack_versions))
         .route("/v1/packs/{kind}/current", get(current_pack))
         .route("/v1/packs/{kind}", post(publish_pack))
         .route("/v1/ingest/reviews", post(ingest_reviews))
         .route("/v1/reviews/{id}", axum::routing::delete(delete_review))
+        .route("/v1/reviews/{id}/evidence", post(evidence_arrived))
         .route("/v1/statements/export", get(export_statements))
         .route("/v1/complaints", post(open_complaint))
         .route("/v1/complaints/{id}/decide", post(decide_complaint))
@@ -209,6 +211,18 @@ fn pack_kind(kind: &str) -> Result<PackKind, ApiError> {
     kind.parse().map_err(|_| ApiError::not_found(format!("no pack kind {kind:?}")))
 }
 
+#[utoipa::path(get, path = "/v1/packs", security(("bearer" = [])),
+    description = "The version in force of each pack kind published so far (kinds never published are \
+        absent: the release's built-in version applies). One request tells a client which packs it lacks.",
+    responses((status = 200, body = [PackVersion]), (status = 401, body = ErrorBody)))]
+async fn pack_versions(
+    State(state): State<AppState>,
+    _user: User,
+) -> Result<Json<Vec<PackVersion>>, ApiError> {
+    let mut conn = state.db.read.acquire().await?;
+    Ok(Json(packs::in_force(&mut conn).await?))
+}
+
 #[utoipa::path(get, path = "/v1/packs/{kind}/current", security(("bearer" = [])),
     params(("kind" = PackKind, Path), ("If-None-Match" = Option<String>, Header, description = "the ETag of the copy held")),
     description = "The version in force. Its ETag is the quoted version; a client holding it gets 304. \
@@ -283,6 +297,23 @@ async fn delete_review(
 ) -> Result<StatusCode, ApiError> {
     reviews::delete(&state.db, &user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/v1/reviews/{id}/evidence", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)), request_body = EvidenceArrived,
+    description = "Admin only (the intake of reviewers' replies). Records the files a reviewer sent for an \
+        evidence request, each uploaded first with POST /v1/evidence: the review moves to evidence_received \
+        while the deadline runs (409 illegal_transition otherwise). Repeating the same files returns the \
+        same answer.",
+    responses((status = 200, body = EvidenceRecorded), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn evidence_arrived(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<EvidenceArrived>,
+) -> Result<Json<EvidenceRecorded>, ApiError> {
+    reviews::evidence_arrived(&state.db, &user, &id, req).await.map(Json)
 }
 
 #[utoipa::path(get, path = "/v1/statements/export", security(("bearer" = [])),
@@ -394,9 +425,9 @@ async fn settle_calibration(
 #[openapi(
     info(title = "Trustdesk central service", description = "Change feed, claims, idempotent decisions, evidence and rule packs."),
     paths(health, me, changes, post_mutations, post_claim, extend_claim, release_claim, upload_evidence,
-        download_evidence, ingest_reviews, delete_review,
+        download_evidence, evidence_arrived, ingest_reviews, delete_review,
         export_statements, open_complaint, decide_complaint, get_samples, get_fairness, get_calibration,
-        settle_calibration, current_pack, publish_pack),
+        settle_calibration, pack_versions, current_pack, publish_pack),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

@@ -6,13 +6,18 @@
 //! every category, IP bursts, missing order references, audits at every stage and
 //! disputes at every stage with message threads. All texts are our own.
 
+use std::path::Path;
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Duration, SubsecRound, Utc};
+use sha2::{Digest, Sha256};
 use trustdesk_api::Entity;
 use trustdesk_domain::audit::{ChecklistItem, ChecklistStatus};
 use trustdesk_domain::dispute::{default_arbitration_fee, Author, DisputeMessage, DisputeOutcome};
+use trustdesk_domain::review::EvidenceFile;
 use trustdesk_domain::{
     ArmCategory, AuditCase, AuditId, AuditKind, CountryCode, DisputeCase, DisputeId, DisputeStage, Industry,
-    MessageId, Money, Review, Shop, ShopId,
+    MessageId, Money, Review, ReviewStatus, Shop, ShopId,
 };
 use trustdesk_store::demo::{self, Rng};
 
@@ -245,11 +250,125 @@ fn reviews(rng: &mut Rng, seed: u64, n: usize, shops: &[Shop], now: DateTime<Utc
     debug_assert_eq!(i, batch.len());
     // The shops are new, so nothing stored counts towards their usual rates.
     ingest::add_signals(&mut batch, &ingest::History::default());
+    // Its own stream, so adding evidence left the rest of the data as it was.
+    let mut files_rng = Rng::new(seed ^ 0x6576_6964_656e_6365);
+    for inc in &mut batch {
+        if inc.review.status == ReviewStatus::EvidenceReceived {
+            inc.review.flags.evidence_files = evidence_for(&mut files_rng, &inc.review, now);
+        }
+    }
     batch
         .into_iter()
         .zip(cats)
         .map(|(inc, categories)| NewEntity { entity: Entity::Review(inc.review), categories })
         .collect()
+}
+
+/// The seeded evidence files: a few order confirmations as images and PDFs,
+/// shared by the reviews (the store is content-addressed, so each is kept and
+/// synced once): `(file name, bytes, sha256)`.
+pub fn evidence_files() -> &'static [(&'static str, Vec<u8>, String)] {
+    static FILES: LazyLock<Vec<(&'static str, Vec<u8>, String)>> = LazyLock::new(|| {
+        let mut out: Vec<(&'static str, Vec<u8>)> = Vec::new();
+        for (k, name) in
+            ["order-confirmation.png", "Bestellbestaetigung.png", "bevestiging.png", "ricevuta.png"]
+                .into_iter()
+                .enumerate()
+        {
+            out.push((name, receipt_png(k as u32)));
+        }
+        for (k, name) in ["invoice.pdf", "Rechnung.pdf", "factuur.pdf"].into_iter().enumerate() {
+            out.push((name, receipt_pdf(k as u32)));
+        }
+        out.into_iter().map(|(n, b)| (n, b.clone(), hex::encode(Sha256::digest(&b)))).collect()
+    });
+    &FILES
+}
+
+/// One or two of the seeded files, received a few days after the review.
+fn evidence_for(rng: &mut Rng, review: &Review, now: DateTime<Utc>) -> Vec<EvidenceFile> {
+    let files = evidence_files();
+    let received_at = (review.submitted_at + Duration::days(1 + rng.below(5) as i64)).min(now);
+    let images = files.iter().filter(|f| f.0.ends_with(".png")).collect::<Vec<_>>();
+    let pdfs = files.iter().filter(|f| f.0.ends_with(".pdf")).collect::<Vec<_>>();
+    let mut chosen = vec![*rng.pick(&images)];
+    if rng.below(2) == 0 {
+        chosen.push(*rng.pick(&pdfs));
+    }
+    chosen
+        .into_iter()
+        .map(|(name, _, sha)| EvidenceFile { sha256: sha.clone(), name: (*name).to_owned(), received_at })
+        .collect()
+}
+
+/// A small picture of a receipt: a coloured header, lines of "text", a total.
+fn receipt_png(variant: u32) -> Vec<u8> {
+    const W: u32 = 180;
+    const H: u32 = 240;
+    let header = [[37, 99, 235], [22, 163, 74], [234, 88, 12], [147, 51, 234]][variant as usize % 4];
+    let mut px = vec![255u8; (W * H * 3) as usize];
+    for y in 0..H {
+        for x in 0..W {
+            let line = (50..200).contains(&y)
+                && (y - 50) % 16 < 6
+                && (16..16 + 40 + ((y * 7 + variant * 13) % 110)).contains(&x);
+            let total = (212..222).contains(&y) && (100..164).contains(&x);
+            let rgb = if y < 34 {
+                header
+            } else if line {
+                [170, 170, 170]
+            } else if total {
+                [40, 40, 40]
+            } else {
+                [255, 255, 255]
+            };
+            let i = ((y * W + x) * 3) as usize;
+            px[i..i + 3].copy_from_slice(&rgb);
+        }
+    }
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, W, H);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut w = enc.write_header().expect("PNG header to memory");
+    w.write_image_data(&px).expect("PNG data to memory");
+    w.finish().expect("PNG end to memory");
+    out
+}
+
+/// A one-page PDF with an order confirmation's text (PDF 1.4, Helvetica).
+fn receipt_pdf(variant: u32) -> Vec<u8> {
+    let text = format!(
+        "BT /F1 14 Tf 56 780 Td (Order confirmation ORD-{:05}) Tj 0 -24 Td /F1 11 Tf \
+         (2 items, paid by card, delivered to a parcel locker.) Tj 0 -18 Td (Total EUR {}.90) Tj ET",
+        40_000 + variant * 137,
+        19 + variant * 7
+    );
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> \
+         /Contents 5 0 R >>"
+            .to_owned(),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
+        format!("<< /Length {} >>\nstream\n{text}\nendstream", text.len()),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1)
+            .as_bytes(),
+    );
+    out
 }
 
 const AUDIT_NOTES: &[&str] = &[
@@ -437,8 +556,14 @@ pub fn generate(opts: SeedOptions, now: DateTime<Utc>) -> Vec<NewEntity> {
     out
 }
 
-/// Inserts generated data in batches; returns the number of entities.
-pub async fn seed(db: &Db, opts: SeedOptions, now: DateTime<Utc>) -> anyhow::Result<usize> {
+/// Inserts generated data in batches, and the evidence files its reviews name
+/// into the evidence store under `data_dir`; returns the number of entities.
+pub async fn seed(db: &Db, data_dir: &Path, opts: SeedOptions, now: DateTime<Utc>) -> anyhow::Result<usize> {
+    for (_, bytes, _) in evidence_files() {
+        crate::evidence::store_as(db, data_dir, "seed", bytes)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message))?;
+    }
     let items = generate(opts, now);
     for chunk in items.chunks(20_000) {
         let mut tx = db.write.begin().await?;
@@ -467,6 +592,58 @@ mod tests {
     use super::*;
     use std::collections::HashSet;
     use trustdesk_domain::review::FakeSignal;
+
+    #[test]
+    fn seeded_evidence_files_are_real_images_and_pdfs_named_by_the_reviews() {
+        let files = evidence_files();
+        for (name, bytes, sha) in files {
+            assert_eq!(*sha, hex::encode(Sha256::digest(bytes)));
+            let kind = crate::evidence::sniff(bytes);
+            if name.ends_with(".png") {
+                assert_eq!(kind, Some("image/png"), "{name}");
+                let mut reader = png::Decoder::new(std::io::Cursor::new(bytes.clone())).read_info().unwrap();
+                let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+                let info = reader.next_frame(&mut buf).unwrap();
+                assert_eq!((info.width, info.height), (180, 240));
+            } else {
+                assert_eq!(kind, Some("application/pdf"), "{name}");
+                // Every xref entry points at the object it names.
+                let text = String::from_utf8(bytes.clone()).unwrap();
+                let xref = text.rfind("startxref\n").unwrap();
+                let at: usize = text[xref + 10..].lines().next().unwrap().parse().unwrap();
+                let entries: Vec<usize> = text[at..]
+                    .lines()
+                    .skip(3)
+                    .take_while(|l| l.ends_with(" n "))
+                    .map(|l| l[..10].parse().unwrap())
+                    .collect();
+                assert_eq!(entries.len(), 5);
+                for (i, off) in entries.iter().enumerate() {
+                    assert!(
+                        text[*off..].starts_with(&format!("{} 0 obj", i + 1)),
+                        "{name}: object {}",
+                        i + 1
+                    );
+                }
+            }
+        }
+        let known: HashSet<&str> = files.iter().map(|f| f.2.as_str()).collect();
+        let opts = SeedOptions { shops: 5, reviews: 2000, audits: 0, disputes: 0, seed: 3 };
+        let received: Vec<Review> = generate(opts, Utc::now())
+            .iter()
+            .filter_map(as_review)
+            .filter(|r| r.status == ReviewStatus::EvidenceReceived)
+            .cloned()
+            .collect();
+        assert!(received.len() > 10, "{}", received.len());
+        for r in &received {
+            assert!(!r.flags.evidence_files.is_empty());
+            for f in &r.flags.evidence_files {
+                assert!(known.contains(f.sha256.as_str()));
+                assert!(f.received_at >= r.submitted_at);
+            }
+        }
+    }
 
     #[test]
     fn seed_data_is_deterministic_and_covers_every_case() {

@@ -38,6 +38,8 @@ async fn packs_are_checked_published_and_served(b: Backend) {
         s.get(Some(&moderator), &format!("/v1/packs/{kind}/current")).await.expect_error(404, "not_found");
     }
     s.get(Some(&moderator), "/v1/packs/rules/current").await.expect_error(404, "not_found");
+    assert_eq!(s.get(Some(&moderator), "/v1/packs").await.body, json!([]));
+    s.get(None, "/v1/packs").await.expect_error(401, "unauthorized");
     s.get(None, "/v1/packs/checklist/current").await.expect_error(401, "unauthorized");
     publish(&s, &moderator, "statement_templates", &templates("2027-01.1", "m"))
         .await
@@ -100,6 +102,11 @@ async fn packs_are_checked_published_and_served(b: Backend) {
     assert_eq!(r.body["version"], "2");
     let r = s.get(Some(&moderator), "/v1/packs/checklist/current").await;
     assert_eq!(r.body["version"], "2");
+    // One request names the version in force of every kind published.
+    assert_eq!(
+        s.get(Some(&moderator), "/v1/packs").await.body,
+        json!([{"kind": "checklist", "version": "2"}, {"kind": "statement_templates", "version": "2027-02.1"}])
+    );
 }
 
 async fn stored(s: &Server, decision: &str) -> (String, Value) {

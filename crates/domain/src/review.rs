@@ -124,6 +124,21 @@ pub struct ReviewFlags {
     pub shop_flag: Option<ShopFlag>,
     /// Empty when nothing suggests a fake.
     pub fake_signals: Vec<FakeSignal>,
+    /// What the reviewer sent when evidence was requested (order confirmation,
+    /// photos), in the order received.
+    #[serde(default)]
+    pub evidence_files: Vec<EvidenceFile>,
+}
+
+/// A file a reviewer sent as evidence. The bytes live once, by SHA-256, in the
+/// central evidence store and every workstation's cache, so it opens offline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct EvidenceFile {
+    pub sha256: String,
+    /// The file name as sent (untrusted text).
+    pub name: String,
+    pub received_at: DateTime<Utc>,
 }
 
 /// A consumer review.

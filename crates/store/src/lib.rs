@@ -401,6 +401,18 @@ impl Store {
         }
     }
 
+    /// SHA-256 of every evidence file sent for reviews awaiting a decision on
+    /// their evidence: what the sync keeps in the local cache for offline use.
+    pub async fn review_evidence_hashes(&self) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT json_extract(f.value, '$.sha256')
+             FROM reviews r, json_each(r.flags, '$.evidence_files') f
+             WHERE COALESCE(r.local_state, r.state) = 'evidence_received'",
+        )
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
     /// All shops, by name.
     pub async fn shops(&self) -> Result<Vec<(ShopId, String)>, StoreError> {
         let rows: Vec<(String, String)> =

@@ -28,7 +28,7 @@ async fn start() -> Env {
     let dir = tempfile::tempdir().unwrap();
     let db = Db::connect(&format!("sqlite://{}", dir.path().join("central.db").display())).await.unwrap();
     let opts = seed::SeedOptions { shops: 40, reviews: REVIEWS, audits: 0, disputes: 0, seed: 7 };
-    seed::seed(&db, opts, trustdesk_central::db::now()).await.unwrap();
+    seed::seed(&db, dir.path(), opts, trustdesk_central::db::now()).await.unwrap();
     let (listener, addr) = trustdesk_central::bind("127.0.0.1:0").await.unwrap();
     tokio::spawn(trustdesk_central::serve(listener, db.clone(), Config::new(dir.path().to_owned())));
     let token = auth::add_user(&db, "bench", Role::Moderator).await.unwrap();

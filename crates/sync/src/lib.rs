@@ -18,7 +18,7 @@ use chrono::Utc;
 use trustdesk_api::{
     ChangeOp, ChangesPage, Entity, Me, Mutation, MutationBatch, MutationOp, MutationOutcome, MutationResponse,
 };
-use trustdesk_api::{Claim, ClaimRequest, ComplaintCase, DataPack, DecideComplaint, PackKind, WorkKind};
+use trustdesk_api::{Claim, ClaimRequest, ComplaintCase, DataPack, DecideComplaint, PackVersion, WorkKind};
 use trustdesk_domain::audit::AuditChange;
 use trustdesk_domain::complaint::ComplaintChange;
 use trustdesk_domain::dispute::DisputeChange;
@@ -507,6 +507,7 @@ impl Client {
         for view in store.disputes().await? {
             wanted.extend(view.case.attachments.iter().map(|a| a.sha256.clone()));
         }
+        wanted.extend(store.review_evidence_hashes().await?);
         let mut fetched = 0;
         for sha256 in wanted {
             if cache.contains(&sha256) {
@@ -637,12 +638,17 @@ impl Client {
         self.post_json(&format!("/v1/calibration/{sample_id}"), &settle).await
     }
 
-    /// Fetches the data packs in force (statement templates, the checklist)
-    /// that differ from the local ones, checks each with the domain's parser
-    /// and replaces the local copy whole. Returns how many were replaced.
+    /// Fetches the data packs in force (statement templates, the checklist,
+    /// the ARM rule packs) that differ from the local ones, checks each with
+    /// its kind's parser and replaces the local copy whole. Returns how many
+    /// were replaced. One request when nothing changed: every sync makes it.
     pub async fn fetch_packs(&self, store: &Store) -> Result<usize, SyncError> {
+        let in_force: Vec<PackVersion> = self.get_json("/v1/packs").await?;
         let mut replaced = 0;
-        for kind in PackKind::ALL {
+        for PackVersion { kind, version } in in_force {
+            if store.pack_version(kind.as_str()).await?.as_deref() == Some(version.as_str()) {
+                continue;
+            }
             let mut req = self
                 .http
                 .get(format!("{}/v1/packs/{}/current", self.base, kind.as_str()))

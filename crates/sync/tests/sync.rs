@@ -165,3 +165,29 @@ async fn an_applied_decision_shows_at_once_even_when_the_pull_after_it_fails() {
     client.pull(&store).await.unwrap();
     assert_eq!(store.get_review(v.review.id).await.unwrap().review.version, v.review.version + 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evidence_sent_by_reviewers_is_cached_verified_and_opens_offline() {
+    let mut srv = server(400).await;
+    let (_d, store, client) = workstation(&srv, "Ines").await;
+    client.sync(&store).await.unwrap();
+    let q = ReviewQuery { state: Some("evidence_received".into()), limit: 500, ..Default::default() };
+    let waiting = store.list_reviews(&q, Utc::now()).await.unwrap().items;
+    assert!(!waiting.is_empty());
+    let named: std::collections::BTreeSet<String> =
+        waiting.iter().flat_map(|v| v.review.flags.evidence_files.iter().map(|f| f.sha256.clone())).collect();
+    assert!(!named.is_empty(), "seeded reviews awaiting a decision carry files");
+    assert_eq!(
+        store.review_evidence_hashes().await.unwrap().into_iter().collect::<std::collections::BTreeSet<_>>(),
+        named
+    );
+
+    // The server goes away: every file still opens, byte for byte as named.
+    srv.kill().await;
+    let cache = trustdesk_sync::evidence::EvidenceCache::beside(store.path());
+    for sha in &named {
+        let bytes = cache.get(sha).unwrap().unwrap_or_else(|| panic!("{sha} not cached"));
+        assert_eq!(&trustdesk_sync::evidence::sha256_hex(&bytes), sha);
+        assert!(bytes.starts_with(b"\x89PNG") || bytes.starts_with(b"%PDF"));
+    }
+}

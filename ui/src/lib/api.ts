@@ -111,6 +111,8 @@ export const api = {
     }
   },
   evidenceFile: (sha256: string) => call<ArrayBuffer>('evidence_file', { sha256 }),
+  saveReviewEvidence: (reviewId: string, sha256: string) =>
+    call<ExportedReport>('save_review_evidence', { reviewId, sha256 }),
   saveDisputeAttachment: (disputeId: string, sha256: string) =>
     call<ExportedReport>('save_dispute_attachment', { disputeId, sha256 }),
   attachDisputeFile: async (disputeId: string, from: Author, fileName: string, bytes: Uint8Array) => {

@@ -121,7 +121,7 @@ impl Server {
 
     pub async fn seed(&self, shops: usize, reviews: usize, audits: usize, disputes: usize) {
         let opts = seed::SeedOptions { shops, reviews, audits, disputes, seed: 7 };
-        seed::seed(&self.db, opts, trustdesk_central::db::now()).await.expect("seed");
+        seed::seed(&self.db, self.data_dir.path(), opts, trustdesk_central::db::now()).await.expect("seed");
     }
 
     pub async fn send(&self, req: reqwest::RequestBuilder) -> Resp {

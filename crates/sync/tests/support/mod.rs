@@ -60,7 +60,7 @@ pub async fn server_with(opts: seed::SeedOptions) -> Server {
 pub async fn server_sampling(opts: seed::SeedOptions, sample_share: f64) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let db = Db::connect(&db_url(&dir.path().join("central.db"))).await.unwrap();
-    seed::seed(&db, opts, trustdesk_central::db::now()).await.unwrap();
+    seed::seed(&db, dir.path(), opts, trustdesk_central::db::now()).await.unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let mut srv = Server { base: format!("http://{addr}"), addr, db, dir, sample_share, instance: None };
