@@ -382,6 +382,24 @@ impl Store {
         .collect()
     }
 
+    /// Records "nothing to report" under `rule_pack_version` for the queued
+    /// reviews of shops without ARM, which are not filtered (seed 003), in one
+    /// statement: only ARM shops' texts need the engine. Returns how many.
+    pub async fn settle_unfiltered(&self, rule_pack_version: &str) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO review_hits (review_id, rule_pack_version, hits)
+             SELECT q.review_id, ?1, '[]' FROM scan_queue q
+             JOIN reviews r ON r.id = q.review_id JOIN shops s ON s.id = r.shop_id
+             WHERE s.arm_enabled = 0
+             ON CONFLICT (review_id) DO UPDATE SET rule_pack_version = excluded.rule_pack_version,
+               hits = excluded.hits",
+        )
+        .bind(rule_pack_version)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Scans every review not yet scanned with `rule_pack_version`, in batches,
     /// storing the hits `scan` returns. Returns how many reviews were scanned.
     pub async fn scan_unscanned(

@@ -98,8 +98,12 @@ pub async fn scan_pending(store: &crate::Store) -> Result<usize, crate::StoreErr
     if store.reviews_to_scan(&version, 1).await?.is_empty() {
         return Ok(0);
     }
+    let unfiltered = store.settle_unfiltered(&version).await? as usize;
+    if store.reviews_to_scan(&version, 1).await?.is_empty() {
+        return Ok(unfiltered);
+    }
     let (engine, version) = compile_rules(store).await?;
-    store.scan_unscanned(&version, |v| scan_review(&engine, v)).await
+    Ok(unfiltered + store.scan_unscanned(&version, |v| scan_review(&engine, v)).await?)
 }
 
 #[cfg(test)]

@@ -737,3 +737,42 @@ async fn a_server_deletion_removes_the_review_unless_a_decision_waits_on_it() {
     assert!(redo.is_some());
     assert_eq!(store.pending_count().await.unwrap(), 1);
 }
+
+#[tokio::test]
+async fn shops_without_arm_are_settled_in_sql_and_a_shop_change_queues_its_reviews_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("trustdesk.db")).await.unwrap();
+    let (mut shops, reviews) = demo::generate(7, 200, Utc::now());
+    for (i, s) in shops.iter_mut().enumerate() {
+        s.arm_enabled = i % 2 == 0;
+    }
+    store.upsert_shops(&shops).await.unwrap();
+    store.upsert_reviews(&reviews).await.unwrap();
+    let arm_shop =
+        |r: &trustdesk_domain::Review| shops.iter().find(|s| s.id == r.shop_id).unwrap().arm_enabled;
+    let (with_arm, without): (Vec<_>, Vec<_>) = reviews.iter().partition(|r| arm_shop(r));
+    assert!(!with_arm.is_empty() && !without.is_empty());
+
+    assert_eq!(store.reviews_to_scan("v1", 1000).await.unwrap().len(), 200);
+    assert_eq!(store.settle_unfiltered("v1").await.unwrap() as usize, without.len());
+    // Only ARM shops' reviews are left for the engine; the others carry "nothing" under v1.
+    let left: std::collections::BTreeSet<_> =
+        store.reviews_to_scan("v1", 1000).await.unwrap().into_iter().map(|v| v.review.id).collect();
+    assert_eq!(left, with_arm.iter().map(|r| r.id).collect());
+    let settled = store.get_review(without[0].id).await.unwrap();
+    assert_eq!((settled.rule_pack_version.as_deref(), settled.hits.len()), (Some("v1"), 0));
+
+    // Turning ARM on for a shop queues its reviews again; an unchanged upsert does not.
+    let scanned: Vec<_> = with_arm.iter().map(|r| (r.id, Vec::new())).collect();
+    store.put_hits(&scanned, "v1").await.unwrap();
+    assert!(store.reviews_to_scan("v1", 1000).await.unwrap().is_empty());
+    store.upsert_shops(&shops).await.unwrap();
+    assert!(store.reviews_to_scan("v1", 1000).await.unwrap().is_empty());
+    let off = shops.iter().position(|s| !s.arm_enabled && reviews.iter().any(|r| r.shop_id == s.id)).unwrap();
+    shops[off].arm_enabled = true;
+    store.upsert_shops(&shops).await.unwrap();
+    let queued = store.reviews_to_scan("v1", 1000).await.unwrap();
+    assert!(!queued.is_empty());
+    assert!(queued.iter().all(|v| v.review.shop_id == shops[off].id));
+    assert_eq!(queued.len(), reviews.iter().filter(|r| r.shop_id == shops[off].id).count());
+}
