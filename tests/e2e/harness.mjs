@@ -40,6 +40,8 @@ export async function startApp() {
   const log = openSync(path.join(outDir, 'tauri-driver.log'), 'a');
   const driver = spawn('tauri-driver', ['--port', String(PORT)], { stdio: ['ignore', log, log], detached: true });
   await waitForPort(PORT, 15000);
+  // Creating the session launches the app: the start of a cold start.
+  const launchedAt = Date.now();
   const browser = await remote({
     hostname: '127.0.0.1',
     port: PORT,
@@ -48,6 +50,7 @@ export async function startApp() {
   });
   return {
     browser,
+    launchedAt,
     async stop() {
       try {
         await browser.deleteSession();

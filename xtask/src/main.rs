@@ -266,7 +266,9 @@ fn e2e(files: &[String]) -> Result<()> {
         .env("XDG_CONFIG_HOME", home.join(".config"))
         .env("XDG_CACHE_HOME", home.join(".cache"))
         .env("TRUSTDESK_DATA_DIR", &data)
-        .env("TRUSTDESK_APP", app_binary())
+        // TRUSTDESK_E2E_APP runs the tests on another build of the app (e.g. the
+        // release build, for its cold start in perf.test.mjs).
+        .env("TRUSTDESK_APP", std::env::var_os("TRUSTDESK_E2E_APP").map_or_else(app_binary, PathBuf::from))
         .env("TRUSTDESK_E2E_EXPECT", summary.to_string())
         .env("TRUSTDESK_E2E_OUT", root().join("tests/e2e/out"))
         .env("TRUSTDESK_E2E_SERVER", &central.url)
