@@ -281,34 +281,20 @@ impl Client {
             let page: ChangesPage = self
                 .get_json(&format!("/v1/changes?since={}&limit={PAGE_SIZE}", cursor_param(&since)?))
                 .await?;
-            let mut changes = ServerChanges { cursor: page.next_cursor.clone(), ..ServerChanges::default() };
-            for c in &page.items {
-                match (&c.op, &c.entity) {
-                    (ChangeOp::Upsert, Some(Entity::Shop(s))) => changes.shops.push(s.clone()),
-                    (ChangeOp::Upsert, Some(Entity::Review(r))) => changes.reviews.push(r.clone()),
-                    (ChangeOp::Upsert, Some(Entity::Audit(a))) => changes.audits.push(a.clone()),
-                    (ChangeOp::Upsert, Some(Entity::Dispute(d))) => changes.disputes.push(d.clone()),
-                    (ChangeOp::Upsert, Some(Entity::Complaint(c))) => changes.complaints.push(c.clone()),
-                    (ChangeOp::Delete, _) if c.kind == trustdesk_api::EntityKind::Review => {
-                        let id: ReviewId =
-                            c.id.parse()
-                                .map_err(|_| SyncError::Protocol(format!("bad review id {:?}", c.id)))?;
-                        changes.deleted_reviews.push(id);
-                    }
-                    _ => {}
-                }
-            }
+            let (items, remaining) = (page.items.len() as u64, page.remaining);
+            let last = !page.has_more || page.next_cursor == since;
+            let changes = into_changes(page)?;
             store.apply_changes(&changes, FEED, Utc::now()).await?;
             report.pages += 1;
-            report.items += page.items.len() as u64;
+            report.items += items;
             if let Some(p) = progress {
                 // A closed receiver (the UI went away) is no reason to stop.
-                let _ = p.send((report.items, report.items + page.remaining));
+                let _ = p.send((report.items, report.items + remaining));
             }
-            if !page.has_more || page.next_cursor == since {
+            if last {
                 return Ok(report);
             }
-            since = page.next_cursor;
+            since = changes.cursor;
         }
     }
 
@@ -734,4 +720,26 @@ impl Client {
         }
         Ok((pushed, pulled))
     }
+}
+
+/// Sorts a feed page into what the store applies, taking the entities out of
+/// the page rather than copying them.
+fn into_changes(page: ChangesPage) -> Result<ServerChanges, SyncError> {
+    let mut changes = ServerChanges { cursor: page.next_cursor, ..ServerChanges::default() };
+    for c in page.items {
+        match (c.op, c.entity) {
+            (ChangeOp::Upsert, Some(Entity::Shop(s))) => changes.shops.push(s),
+            (ChangeOp::Upsert, Some(Entity::Review(r))) => changes.reviews.push(r),
+            (ChangeOp::Upsert, Some(Entity::Audit(a))) => changes.audits.push(a),
+            (ChangeOp::Upsert, Some(Entity::Dispute(d))) => changes.disputes.push(d),
+            (ChangeOp::Upsert, Some(Entity::Complaint(k))) => changes.complaints.push(k),
+            (ChangeOp::Delete, _) if c.kind == trustdesk_api::EntityKind::Review => {
+                let id: ReviewId =
+                    c.id.parse().map_err(|_| SyncError::Protocol(format!("bad review id {:?}", c.id)))?;
+                changes.deleted_reviews.push(id);
+            }
+            _ => {}
+        }
+    }
+    Ok(changes)
 }
