@@ -80,6 +80,21 @@ pub async fn evidence_arrived(
 ) -> Result<EvidenceRecorded, ApiError> {
     user.require_admin()?;
     let id = id.parse::<uuid::Uuid>().map_err(|_| ApiError::not_found("no review with this id"))?.to_string();
+    // The review first: an unknown one is 404 whatever the reply holds.
+    let mut tx = db.write.begin().await?;
+    if db.backend == Backend::Postgres {
+        sqlx::query("SELECT id FROM entities WHERE kind = $1 AND id = $2 FOR UPDATE")
+            .bind(EntityKind::Review.as_str())
+            .bind(&id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    }
+    let stored = entities::load(&mut tx, EntityKind::Review, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no review with id {id}")))?;
+    let Entity::Review(mut review) = stored.entity else {
+        return Err(ApiError::not_found(format!("no review with id {id}")));
+    };
     if req.files.is_empty() || req.files.len() > MAX_EVIDENCE_FILES {
         return Err(ApiError::bad_request(format!("send 1 to {MAX_EVIDENCE_FILES} files")));
     }
@@ -94,7 +109,6 @@ pub async fn evidence_arrived(
             ));
         }
     }
-    let mut tx = db.write.begin().await?;
     for f in &req.files {
         let known = sqlx::query("SELECT 1 FROM evidence WHERE sha256 = $1")
             .bind(&f.sha256)
@@ -107,19 +121,6 @@ pub async fn evidence_arrived(
             )));
         }
     }
-    if db.backend == Backend::Postgres {
-        sqlx::query("SELECT id FROM entities WHERE kind = $1 AND id = $2 FOR UPDATE")
-            .bind(EntityKind::Review.as_str())
-            .bind(&id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    }
-    let stored = entities::load(&mut tx, EntityKind::Review, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no review with id {id}")))?;
-    let Entity::Review(mut review) = stored.entity else {
-        return Err(ApiError::not_found(format!("no review with id {id}")));
-    };
     let recorded = |r: &Review| EvidenceRecorded {
         review_id: id.clone(),
         version: r.version,
