@@ -405,15 +405,28 @@ impl Store {
     pub async fn scan_unscanned(
         &self,
         rule_pack_version: &str,
-        scan: impl Fn(&ReviewView) -> Vec<ArmHit>,
+        scan: impl Fn(&ReviewView) -> Vec<ArmHit> + Sync,
     ) -> Result<usize, StoreError> {
+        // Scanning is CPU work on texts already loaded, spread over the cores;
+        // batches are large so the threads' start-up is paid rarely.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
         let mut total = 0;
         loop {
-            let batch = self.reviews_to_scan(rule_pack_version, 1000).await?;
+            let batch = self.reviews_to_scan(rule_pack_version, 5000).await?;
             if batch.is_empty() {
                 return Ok(total);
             }
-            let scanned: Vec<_> = batch.iter().map(|v| (v.review.id, scan(v))).collect();
+            let part = batch.len().div_ceil(threads);
+            let scan = &scan;
+            let scanned: Vec<_> = std::thread::scope(|s| {
+                let handles: Vec<_> = batch
+                    .chunks(part)
+                    .map(|chunk| {
+                        s.spawn(move || chunk.iter().map(|v| (v.review.id, scan(v))).collect::<Vec<_>>())
+                    })
+                    .collect();
+                handles.into_iter().flat_map(|h| h.join().expect("the filter scan panicked")).collect()
+            });
             self.put_hits(&scanned, rule_pack_version).await?;
             total += scanned.len();
         }
