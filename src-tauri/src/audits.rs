@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use tauri::ipc::{InvokeBody, Request, Response};
+use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
 use trustdesk_domain::audit::{AuditChange, AuditConfirmation};
 use trustdesk_domain::checklist::{ChecklistCounts, Severity, SpotCheckRecommendation};
@@ -392,19 +392,6 @@ pub async fn remove_audit_evidence(
     .await?;
     sync.poke();
     Ok(d)
-}
-
-/// An evidence file from the local cache (viewable offline), as raw bytes.
-#[tauri::command]
-pub async fn evidence_file(state: State<'_, Opened>, sha256: String) -> Result<Response, IpcError> {
-    let s = opened(&state)?;
-    match EvidenceCache::beside(s.store.path()).get(&sha256)? {
-        Some(bytes) => Ok(Response::new(bytes)),
-        None => Err(IpcError::new(
-            "not_found",
-            "this file is not on this workstation yet; it arrives with the next sync",
-        )),
-    }
 }
 
 /// Confirms the outcome the checklist gives (and a spot check's recommendation).

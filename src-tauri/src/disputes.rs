@@ -222,27 +222,7 @@ pub async fn save_dispute_attachment(
         .iter()
         .find(|a| a.sha256 == sha256)
         .ok_or_else(|| IpcError::new("not_found", "the case has no such attachment"))?;
-    save_evidence_copy(&s.store, "attachment", &a.sha256, &a.name)
-}
-
-/// Writes a cached evidence file into the `reports` folder under a name made
-/// from the sender's: only a safe part of it reaches the file system.
-pub fn save_evidence_copy(
-    store: &trustdesk_store::Store,
-    prefix: &str,
-    sha256: &str,
-    name: &str,
-) -> Result<ExportedReport, IpcError> {
-    let bytes = EvidenceCache::beside(store.path()).get(sha256)?.ok_or_else(|| {
-        IpcError::new("not_found", "the file is not on this workstation yet; sync while online")
-    })?;
-    let safe: String = name
-        .chars()
-        .map(|c| if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '-' })
-        .take(80)
-        .collect();
-    let safe = safe.trim_start_matches('.');
-    crate::audits::write_report(store, &format!("{prefix}-{}-{safe}", &sha256[..8.min(sha256.len())]), &bytes)
+    crate::evidence::save_copy(&s.store, "attachment", &a.sha256, &a.name)
 }
 
 /// Writes the decision (in the consumer's or the shop's language) or the

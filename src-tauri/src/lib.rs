@@ -9,6 +9,7 @@ mod dashboard;
 mod disputes;
 mod dto;
 mod error;
+mod evidence;
 mod reviews;
 mod scan;
 mod state;
@@ -81,7 +82,7 @@ pub fn run() {
             audits::add_audit_evidence_url,
             audits::attach_audit_evidence,
             audits::remove_audit_evidence,
-            audits::evidence_file,
+            evidence::evidence_file,
             audits::confirm_audit,
             audits::resolve_audit_change,
             audits::export_audit_report,

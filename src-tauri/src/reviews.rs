@@ -207,7 +207,7 @@ pub async fn save_review_evidence(
         .iter()
         .find(|f| f.sha256 == sha256)
         .ok_or_else(|| IpcError::new("not_found", "the review has no such evidence file"))?;
-    crate::disputes::save_evidence_copy(&s.store, "evidence", &f.sha256, &f.name)
+    crate::evidence::save_copy(&s.store, "evidence", &f.sha256, &f.name)
 }
 
 /// Resolves a decision the server did not apply: keep mine (decide again on the

@@ -33,13 +33,6 @@ impl ApiError {
         ApiError::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, message)
     }
 
-    /// A fault of this server (logged here; the client sees a generic code).
-    pub fn internal(message: impl Into<String>) -> ApiError {
-        let message = message.into();
-        tracing::error!(%message, "internal error");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
-    }
-
     pub fn too_large(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, codes::PAYLOAD_TOO_LARGE, message)
     }

@@ -218,7 +218,11 @@ async fn main() -> anyhow::Result<()> {
             let db = storage.open().await?;
             let text =
                 std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-            let n = import::import_csv(&db, shop, &text, &ingest::EngineScanner::builtin()?).await?;
+            // The rule packs in force, as for ingestion over HTTP.
+            let n = match trustdesk_central::packs::published_rules(&mut *db.read.acquire().await?).await? {
+                Some(published) => import::import_csv(&db, shop, &text, published.as_ref()).await?,
+                None => import::import_csv(&db, shop, &text, &ingest::EngineScanner::builtin()?).await?,
+            };
             eprintln!("imported {n} reviews");
         }
         Command::PublishPack { storage, kind, file, set_version } => {

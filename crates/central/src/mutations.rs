@@ -50,17 +50,18 @@ fn rejected(code: &str, message: impl Into<String>) -> MutationOutcome {
     MutationOutcome::Rejected { code: code.into(), message: message.into() }
 }
 
+/// `builtin` scans with the release's rule packs when none were published.
 pub async fn apply_batch(
     db: &Db,
     user: &User,
-    scanner: &dyn Scanner,
+    builtin: &dyn Scanner,
     sample_share: f64,
     batch: &[Mutation],
 ) -> Result<Vec<MutationResult>, ApiError> {
     let mut tries = 0;
     loop {
         tries += 1;
-        match try_batch(db, user, scanner, sample_share, batch).await {
+        match try_batch(db, user, builtin, sample_share, batch).await {
             Err(sqlx::Error::Database(e))
                 if tries < DEADLOCK_TRIES && matches!(e.code().as_deref(), Some("40P01" | "40001")) =>
             {
@@ -131,7 +132,7 @@ struct StatementContext<'a> {
 async fn try_batch(
     db: &Db,
     user: &User,
-    scanner: &dyn Scanner,
+    builtin: &dyn Scanner,
     sample_share: f64,
     batch: &[Mutation],
 ) -> Result<Vec<MutationResult>, sqlx::Error> {
@@ -175,9 +176,12 @@ async fn try_batch(
         .collect();
     let mut states = load_many(&mut tx, db.backend, &targets).await?;
     let mut samples = load_samples(&mut tx, &states, &targets).await?;
-    // Statements are checked against the templates they were made with; a
-    // batch without review decisions (audits, disputes) needs none.
-    let templates = if batch.iter().any(|m| matches!(m.op, MutationOp::ReviewDecision { .. })) {
+    // Statements are checked against the templates they were made with and
+    // point at the hits of the rule packs in force; a batch without review
+    // decisions (audits, disputes) needs neither.
+    let decides_reviews = batch.iter().any(|m| matches!(m.op, MutationOp::ReviewDecision { .. }));
+    let published = if decides_reviews { crate::packs::published_rules(&mut tx).await? } else { None };
+    let templates = if decides_reviews {
         let named: Vec<String> = batch
             .iter()
             .filter_map(|m| match &m.op {
@@ -193,7 +197,7 @@ async fn try_batch(
     };
     let ctx = StatementContext {
         shops: load_shops(&mut tx, &states, batch).await?,
-        scanner,
+        scanner: published.as_deref().unwrap_or(builtin),
         sample_share,
         templates,
     };

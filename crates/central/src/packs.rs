@@ -108,39 +108,41 @@ pub async fn store(db: &Db, kind: PackKind, source: String) -> Result<DataPack, 
 static ARM: LazyLock<Mutex<Option<CompiledRules>>> = LazyLock::new(Default::default);
 type CompiledRules = (String, Arc<dyn Scanner>);
 
-/// The scanner for ingestion and edits: the newest published `arm_rules`
-/// bundle, compiled once per version, else `builtin`. Workstations scan with
-/// the same bundle, so a review gets the same hits on both sides.
-pub async fn arm_scanner(db: &Db, builtin: &Arc<dyn Scanner>) -> Result<Arc<dyn Scanner>, ApiError> {
+/// The newest published `arm_rules` set, compiled once per version; `None`
+/// when none was published (the built-in packs apply). Ingestion, imports and
+/// the statements of review decisions scan with it, as every workstation does,
+/// so a review gets the same hits on both sides.
+pub async fn published_rules(conn: &mut AnyConnection) -> Result<Option<Arc<dyn Scanner>>, sqlx::Error> {
     let in_force: Option<String> = sqlx::query_scalar(
         "SELECT version FROM packs WHERE kind = $1 ORDER BY seq DESC, version DESC LIMIT 1",
     )
     .bind(PackKind::ArmRules.as_str())
-    .fetch_optional(&db.read)
+    .fetch_optional(&mut *conn)
     .await?;
-    let Some(version) = in_force else { return Ok(builtin.clone()) };
+    let Some(version) = in_force else { return Ok(None) };
     if let Some((v, scanner)) = ARM.lock().expect("rule cache").as_ref() {
         if *v == version {
-            return Ok(scanner.clone());
+            return Ok(Some(scanner.clone()));
         }
     }
     let source: String = sqlx::query_scalar("SELECT source FROM packs WHERE kind = $1 AND version = $2")
         .bind(PackKind::ArmRules.as_str())
         .bind(&version)
-        .fetch_one(&db.read)
+        .fetch_one(&mut *conn)
         .await?;
-    // Checked at publication; compiling takes tens of milliseconds, off the
-    // async workers.
+    // Checked (compiled) at publication, so a failure here is a server bug,
+    // reported as a decode error like a template that no longer parses.
+    // Compiling takes tens of milliseconds: off the async workers.
     let scanner = tokio::task::spawn_blocking(move || {
         let (_, packs) = trustdesk_filters::RulePacks::from_bundle(&source)?;
         Ok::<_, trustdesk_filters::LoadError>(EngineScanner::new(trustdesk_filters::Engine::compile(&packs)?))
     })
     .await
-    .map_err(|e| ApiError::internal(format!("compiling the rule packs stopped: {e}")))?
-    .map_err(|e| ApiError::internal(format!("the published rule packs {version} do not compile: {e}")))?;
+    .map_err(|e| sqlx::Error::Decode(e.into()))?
+    .map_err(|e| sqlx::Error::Decode(e.into()))?;
     let scanner: Arc<dyn Scanner> = Arc::new(scanner);
     *ARM.lock().expect("rule cache") = Some((version, scanner.clone()));
-    Ok(scanner)
+    Ok(Some(scanner))
 }
 
 static PARSED: LazyLock<Mutex<HashMap<String, Arc<StatementTemplates>>>> = LazyLock::new(Default::default);

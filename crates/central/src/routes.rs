@@ -119,11 +119,10 @@ async fn post_mutations(
     if batch.mutations.len() > MAX_MUTATIONS_PER_BATCH {
         return Err(ApiError::bad_request(format!("at most {MAX_MUTATIONS_PER_BATCH} mutations per batch")));
     }
-    let scanner = packs::arm_scanner(&state.db, &state.scanner).await?;
     let results = mutations::apply_batch(
         &state.db,
         &user,
-        scanner.as_ref(),
+        state.scanner.as_ref(),
         state.config.fairness.sample_share,
         &batch.mutations,
     )
@@ -278,8 +277,9 @@ async fn ingest_reviews(
     user: User,
     JsonBody(batch): JsonBody<IngestBatch>,
 ) -> Result<Response, ApiError> {
-    let scanner = packs::arm_scanner(&state.db, &state.scanner).await?;
-    Ok(match reviews::ingest(&state.db, &user, scanner.as_ref(), &batch.reviews).await? {
+    let published = packs::published_rules(&mut *state.db.read.acquire().await?).await?;
+    let scanner = published.as_deref().unwrap_or(state.scanner.as_ref());
+    Ok(match reviews::ingest(&state.db, &user, scanner, &batch.reviews).await? {
         reviews::Ingested::Done(r) => Json(r).into_response(),
         reviews::Ingested::Malformed(e) => (StatusCode::UNPROCESSABLE_ENTITY, Json(e)).into_response(),
     })

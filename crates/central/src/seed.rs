@@ -579,6 +579,23 @@ pub async fn seed(db: &Db, data_dir: &Path, opts: SeedOptions, now: DateTime<Utc
     Ok(items.len())
 }
 
+/// Makes the first stored shop an ARM shop of the general industry (so the
+/// insult category applies) and returns its id, for tests of the filters.
+pub async fn general_arm_shop(db: &Db) -> anyhow::Result<ShopId> {
+    let doc: String = sqlx::query_scalar("SELECT doc FROM entities WHERE kind = 'shop' ORDER BY id LIMIT 1")
+        .fetch_one(&db.read)
+        .await?;
+    let mut shop: Shop = serde_json::from_str(&doc)?;
+    shop.arm_enabled = true;
+    shop.industries = vec![Industry::General];
+    sqlx::query("UPDATE entities SET doc = $1 WHERE kind = 'shop' AND id = $2")
+        .bind(serde_json::to_string(&shop)?)
+        .bind(shop.id.to_string())
+        .execute(&db.write)
+        .await?;
+    Ok(shop.id)
+}
+
 /// A review of the generated data, for tests.
 pub fn as_review(e: &NewEntity) -> Option<&Review> {
     match &e.entity {

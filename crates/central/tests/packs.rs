@@ -233,4 +233,14 @@ async fn published_rule_packs_are_compiled_first_and_scan_ingestion(b: Backend) 
     // Ingestion now scans with the published set.
     let r = s.post(Some(&admin), "/v1/ingest/reviews", &ingest("Der Verkäufer ist ein Quarkfink.")).await;
     assert_eq!(categories(&r), json!(["insult"]), "{}", r.body);
+
+    // So do the statements of review decisions: a rejection points at the passage.
+    let id = r.body["results"][0]["id"].as_str().unwrap().to_owned();
+    let m = support::review_decision(&id, 1, json!({"action": "reject", "reason": "insult"}));
+    let r = s.post(Some(&moderator), "/v1/mutations", &batch(vec![m.clone()])).await;
+    assert_eq!(r.body["results"][0]["result"], "applied", "{}", r.body);
+    let (_, st) = stored(&s, m["id"].as_str().unwrap()).await;
+    let rules: Vec<&str> =
+        st["facts"]["passages"].as_array().unwrap().iter().map(|p| p["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, vec!["de.insult.9001"], "{st}");
 }

@@ -635,21 +635,7 @@ impl Client {
             if store.pack_version(kind.as_str()).await?.as_deref() == Some(version.as_str()) {
                 continue;
             }
-            let mut req = self
-                .http
-                .get(format!("{}/v1/packs/{}/current", self.base, kind.as_str()))
-                .bearer_auth(&self.token);
-            if let Some(held) = store.pack_version(kind.as_str()).await? {
-                req = req.header(reqwest::header::IF_NONE_MATCH, format!("\"{held}\""));
-            }
-            let resp = req.send().await.map_err(transport)?;
-            match resp.status().as_u16() {
-                304 => continue,
-                // None published: the built-in version applies.
-                404 => continue,
-                _ => {}
-            }
-            let pack: DataPack = Self::check(resp).await?.json().await.map_err(transport)?;
+            let pack: DataPack = self.get_json(&format!("/v1/packs/{}/current", kind.as_str())).await?;
             let declared = kind.check(&pack.source).map_err(|e| {
                 SyncError::Protocol(format!(
                     "the server's {} pack does not pass its check: {e}",

@@ -120,25 +120,12 @@ async fn rule_packs_published_on_the_server_rescan_the_local_queue() {
     let http = reqwest::Client::new();
 
     // An ARM shop of the general industry, with a review the built-in packs pass.
-    let (doc,): (String,) =
-        sqlx::query_as("SELECT doc FROM entities WHERE kind = 'shop' ORDER BY id LIMIT 1")
-            .fetch_one(&srv.db.read)
-            .await
-            .unwrap();
-    let mut shop: trustdesk_domain::Shop = serde_json::from_str(&doc).unwrap();
-    shop.arm_enabled = true;
-    shop.industries = vec![trustdesk_domain::Industry::General];
-    sqlx::query("UPDATE entities SET doc = $1 WHERE kind = 'shop' AND id = $2")
-        .bind(serde_json::to_string(&shop).unwrap())
-        .bind(shop.id.to_string())
-        .execute(&srv.db.write)
-        .await
-        .unwrap();
+    let shop = trustdesk_central::seed::general_arm_shop(&srv.db).await.unwrap();
     let r = http
         .post(format!("{}/v1/ingest/reviews", srv.base))
         .bearer_auth(&admin)
         .json(&serde_json::json!({"reviews": [{
-            "shop_id": shop.id.to_string(), "stars": 2, "text": "Der Verkäufer ist ein Quarkfink.",
+            "shop_id": shop.to_string(), "stars": 2, "text": "Der Verkäufer ist ein Quarkfink.",
             "language": "de", "submitted_at": "2026-10-02T08:00:00Z", "order_reference": "ORD-9",
             "reviewer_reference": "cust-9", "source": "invitation"
         }]}))

@@ -179,23 +179,7 @@ impl Server {
     /// Turns a seeded shop into an ARM shop of the general industry (so the
     /// insult category applies) and returns its id.
     pub async fn arm_shop(&self) -> String {
-        use sqlx::Row;
-        let doc: String = sqlx::query("SELECT doc FROM entities WHERE kind = 'shop' ORDER BY id LIMIT 1")
-            .fetch_one(&self.db.read)
-            .await
-            .unwrap()
-            .try_get(0)
-            .unwrap();
-        let mut shop: trustdesk_domain::Shop = serde_json::from_str(&doc).unwrap();
-        shop.arm_enabled = true;
-        shop.industries = vec![trustdesk_domain::Industry::General];
-        sqlx::query("UPDATE entities SET doc = $1 WHERE kind = 'shop' AND id = $2")
-            .bind(serde_json::to_string(&shop).unwrap())
-            .bind(shop.id.to_string())
-            .execute(&self.db.write)
-            .await
-            .unwrap();
-        shop.id.to_string()
+        seed::general_arm_shop(&self.db).await.expect("an ARM shop").to_string()
     }
 
     /// The current server version of an entity.
