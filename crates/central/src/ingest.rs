@@ -38,14 +38,15 @@ impl EngineScanner {
 
 impl Scanner for EngineScanner {
     fn hits(&self, shop: &Shop, review: &Review) -> Vec<ArmHit> {
-        trustdesk_store::scan::scan_text(&self.engine, review, shop)
+        trustdesk_store::scan::scan_text(&self.engine, &review.text, &review.language, shop)
     }
 
     fn scan(&self, shop: &Shop, review: &Review) -> Vec<ArmCategory> {
-        let mut cats: Vec<ArmCategory> = trustdesk_store::scan::scan_text(&self.engine, review, shop)
-            .into_iter()
-            .map(|h| h.category)
-            .collect();
+        let mut cats: Vec<ArmCategory> =
+            trustdesk_store::scan::scan_text(&self.engine, &review.text, &review.language, shop)
+                .into_iter()
+                .map(|h| h.category)
+                .collect();
         cats.sort();
         cats.dedup();
         cats

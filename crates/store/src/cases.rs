@@ -209,25 +209,6 @@ pub(crate) async fn write_cases<C: LocalCase>(
     Ok(())
 }
 
-async fn shop(conn: &mut SqliteConnection, id: &str) -> Result<Shop, StoreError> {
-    let row = sqlx::query(
-        "SELECT id, name, country, languages, industries, arm_enabled, employee_names FROM shops WHERE id = ?1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(|| StoreError::NotFound(format!("shop {id}")))?;
-    Ok(Shop {
-        id: parse_id(row.try_get("id")?)?,
-        name: row.try_get("name")?,
-        country: parse_id(row.try_get("country")?)?,
-        languages: serde_json::from_str(row.try_get("languages")?)?,
-        industries: serde_json::from_str(row.try_get("industries")?)?,
-        arm_enabled: row.try_get("arm_enabled")?,
-        employee_names: serde_json::from_str(row.try_get("employee_names")?)?,
-    })
-}
-
 impl Store {
     /// Every audit on the workstation, soonest due first.
     pub async fn audits(&self) -> Result<Vec<AuditView>, StoreError> {
@@ -318,7 +299,7 @@ impl Store {
                 .await?
                 .ok_or_else(|| StoreError::NotFound(format!("{} {id}", C::KIND)))?;
         let case: C = serde_json::from_str(row.try_get("local_copy")?)?;
-        let shop = shop(&mut conn, row.try_get("shop_id")?).await?;
+        let shop = rows::shop_by_id(&mut conn, row.try_get("shop_id")?).await?;
         let pending: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM case_outbox WHERE entity_id = ?1 AND delivery = 'pending'",
         )

@@ -132,3 +132,23 @@ pub(crate) fn review_view(row: &SqliteRow) -> Result<ReviewView, StoreError> {
         deleted_on_server: row.try_get::<i64, _>("server_deleted")? != 0,
     })
 }
+
+/// The shop `id`.
+pub(crate) async fn shop_by_id(conn: &mut sqlx::SqliteConnection, id: &str) -> Result<Shop, StoreError> {
+    let row = sqlx::query(
+        "SELECT id, name, country, languages, industries, arm_enabled, employee_names FROM shops WHERE id = ?1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| StoreError::NotFound(format!("shop {id}")))?;
+    Ok(Shop {
+        id: parse_id(row.try_get("id")?)?,
+        name: row.try_get("name")?,
+        country: parse_id(row.try_get("country")?)?,
+        languages: serde_json::from_str(row.try_get("languages")?)?,
+        industries: serde_json::from_str(row.try_get("industries")?)?,
+        arm_enabled: row.try_get("arm_enabled")?,
+        employee_names: serde_json::from_str(row.try_get("employee_names")?)?,
+    })
+}

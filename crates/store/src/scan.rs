@@ -2,10 +2,10 @@
 //! of the store; this is the one place that maps between the two.
 
 use trustdesk_domain::arm::ArmHit;
-use trustdesk_domain::{Review, Shop};
+use trustdesk_domain::{LanguageCode, Shop};
 use trustdesk_filters::{Engine, Hit, RulePacks, ScanInput};
 
-use crate::ReviewView;
+use crate::ScanItem;
 
 /// A short, stable version for a set of packs: changes whenever any pack's
 /// language, category or version does, so hits from older packs get rescanned.
@@ -22,20 +22,20 @@ pub fn pack_set_version(packs: &RulePacks) -> String {
     format!("packs-{h:016x}")
 }
 
-/// Scans one review as its shop is configured.
-pub fn scan_review(engine: &Engine, view: &ReviewView) -> Vec<ArmHit> {
-    scan_text(engine, &view.review, &view.shop)
+/// Scans one queued review as its shop is configured.
+pub fn scan_review(engine: &Engine, item: &ScanItem) -> Vec<ArmHit> {
+    scan_text(engine, &item.text, &item.language, &item.shop)
 }
 
-/// Scans `review` for `shop`. Shops without ARM are not filtered (seed 003), so
-/// they get no hits.
-pub fn scan_text(engine: &Engine, review: &Review, shop: &Shop) -> Vec<ArmHit> {
+/// Scans `text` (in `language`) for `shop`. Shops without ARM are not
+/// filtered (seed 003), so they get no hits.
+pub fn scan_text(engine: &Engine, text: &str, language: &LanguageCode, shop: &Shop) -> Vec<ArmHit> {
     if !shop.arm_enabled {
         return Vec::new();
     }
     let input = ScanInput {
-        text: review.text.clone(),
-        language: Some(review.language.to_string()),
+        text: text.to_owned(),
+        language: Some(language.to_string()),
         industries: shop.effective_industries(),
         customer_name: None,
         employee_names: shop.employee_names.clone(),

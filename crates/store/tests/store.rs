@@ -526,9 +526,8 @@ async fn scanning_covers_every_review_once_per_pack_version() {
     use trustdesk_domain::ArmCategory;
     let (_dir, store, reviews) = seeded(2_500).await;
     // A tiny real scanner: flags texts mentioning "Paket".
-    let scan = |v: &trustdesk_store::ReviewView| {
-        v.review
-            .text
+    let scan = |v: &trustdesk_store::ScanItem| {
+        v.text
             .find("Paket")
             .map(|_| vec![hit(ArmCategory::ProductReference, "de.test.1")])
             .unwrap_or_default()

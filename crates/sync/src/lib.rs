@@ -27,12 +27,17 @@ use trustdesk_store::{ServerChanges, Store, StoreError};
 
 /// The store's feed name for the central change feed.
 pub const FEED: &str = "central";
+/// The feed cursor at which the evidence cache was last completed.
+const EVIDENCE_FETCHED: &str = "central/evidence";
 /// The figures-cache entry holding the last `GET /v1/fairness` answer.
 pub const FAIRNESS_CACHE: &str = "fairness";
 /// The fairness figures are fetched again once the cached ones are this old.
 pub const FAIRNESS_MAX_AGE: chrono::Duration = chrono::Duration::minutes(5);
-/// Items asked for per feed page.
-pub const PAGE_SIZE: u32 = 1000;
+/// Items asked for per feed page: the most the server gives. Each page is one
+/// local transaction, so larger pages mean fewer commits; 5,000 instead of
+/// 1,000 took an initial sync's apply of 100,000 reviews from about 9.5 s to
+/// 6 s. A page of 5,000 reviews is about 5 MB of JSON.
+pub const PAGE_SIZE: u32 = 5000;
 /// Decisions sent per request.
 pub const PUSH_BATCH: u32 = 200;
 /// Items claimed at a time for the user's queue.
@@ -170,6 +175,8 @@ pub struct ClientOptions {
     pub ca_file: Option<PathBuf>,
     /// Whole-request timeout; 60 s when unset.
     pub timeout: Option<Duration>,
+    /// Feed items asked for per page; [`PAGE_SIZE`] when unset.
+    pub page_size: Option<u32>,
 }
 
 /// Variable naming a CA file, for both front ends (self-hosted servers).
@@ -177,7 +184,10 @@ pub const CA_FILE_ENV: &str = "TRUSTDESK_CA_FILE";
 
 impl ClientOptions {
     pub fn from_env() -> ClientOptions {
-        ClientOptions { ca_file: std::env::var_os(CA_FILE_ENV).map(PathBuf::from), timeout: None }
+        ClientOptions {
+            ca_file: std::env::var_os(CA_FILE_ENV).map(PathBuf::from),
+            ..ClientOptions::default()
+        }
     }
 }
 
@@ -192,6 +202,7 @@ pub struct Client {
     base: String,
     token: String,
     http: reqwest::Client,
+    page_size: u32,
 }
 
 impl Client {
@@ -212,7 +223,12 @@ impl Client {
             builder = builder.add_root_certificate(load_ca(ca)?);
         }
         let http = builder.build().map_err(transport)?;
-        Ok(Client { base: base.trim_end_matches('/').to_owned(), token: token.to_owned(), http })
+        Ok(Client {
+            base: base.trim_end_matches('/').to_owned(),
+            token: token.to_owned(),
+            http,
+            page_size: options.page_size.unwrap_or(PAGE_SIZE),
+        })
     }
 
     async fn check(resp: reqwest::Response) -> Result<reqwest::Response, SyncError> {
@@ -279,7 +295,7 @@ impl Client {
         let mut since = store.cursor(FEED).await?.unwrap_or_else(|| "0".into());
         loop {
             let page: ChangesPage = self
-                .get_json(&format!("/v1/changes?since={}&limit={PAGE_SIZE}", cursor_param(&since)?))
+                .get_json(&format!("/v1/changes?since={}&limit={}", cursor_param(&since)?, self.page_size))
                 .await?;
             let (items, remaining) = (page.items.len() as u64, page.remaining);
             let last = !page.has_more || page.next_cursor == since;
@@ -674,7 +690,14 @@ impl Client {
         pushed.conflicts += cases.conflicts;
         pushed.rejected += cases.rejected;
         let pulled = self.pull_with_progress(store, progress).await?;
-        self.fetch_evidence(store).await?;
+        // Listing the files the local cases and reviews name reads every one of
+        // them (most of a sync with nothing new at 100,000 reviews), so it runs
+        // only when the feed moved since the last complete fetch.
+        let feed_at = store.cursor(FEED).await?;
+        if feed_at.is_some() && store.cursor(EVIDENCE_FETCHED).await? != feed_at {
+            self.fetch_evidence(store).await?;
+            store.set_cursor(EVIDENCE_FETCHED, feed_at.as_deref().unwrap_or_default(), Utc::now()).await?;
+        }
         // The signed-in role's work is claimed for this workstation.
         let role = store.session().await?.map(|s| s.role);
         let kind = match role.as_deref() {

@@ -154,7 +154,12 @@ async fn every_decision_reaches_the_server_exactly_once_through_faults_and_serve
         let token = auth::add_user(&db, name, Role::Moderator).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("trustdesk.db")).await.unwrap();
-        let options = ClientOptions { ca_file: None, timeout: Some(Duration::from_secs(10)) };
+        let options = ClientOptions {
+            timeout: Some(Duration::from_secs(10)),
+            // Several feed pages per initial pull, so faults land between them.
+            page_size: Some(200),
+            ..ClientOptions::default()
+        };
         let client = Client::with_options(&proxy.base, &token, &options).unwrap();
         stations.push(Station { _dir: dir, store, client, user: name.into(), shops: own.to_vec() });
     }

@@ -42,8 +42,11 @@ impl Cli<'_> {
     fn command(&self, args: &[&str]) -> tokio::process::Command {
         let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_trustdesk"));
         // The token comes from the environment: no keyring is involved.
+        // Small feed pages, so that a pull of a few hundred changes is several
+        // transactions and kills land between them too.
         cmd.arg("--data-dir")
             .arg(self.data)
+            .args(["--page-size", "100"])
             .args(args)
             .env("TRUSTDESK_TOKEN", self.token)
             .env("HOME", self.home)

@@ -52,7 +52,10 @@ async fn pull_is_complete_resumable_and_idle_when_nothing_changed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pull_reports_its_progress_page_by_page() {
     let srv = server(1200).await;
-    let (_d, store, client) = workstation(&srv, "Pia").await;
+    let (_d, store, _) = workstation(&srv, "Pia").await;
+    let token = auth::add_user(&srv.db, "Pia's pager", Role::Moderator).await.unwrap();
+    let options = trustdesk_sync::ClientOptions { page_size: Some(500), ..Default::default() };
+    let client = Client::with_options(&srv.base, &token, &options).unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let report = client.pull_with_progress(&store, Some(&tx)).await.unwrap();
     drop(tx);
@@ -190,4 +193,39 @@ async fn evidence_sent_by_reviewers_is_cached_verified_and_opens_offline() {
         assert_eq!(&trustdesk_sync::evidence::sha256_hex(&bytes), sha);
         assert!(bytes.starts_with(b"\x89PNG") || bytes.starts_with(b"%PDF"));
     }
+}
+
+/// The evidence files are listed only when the feed moved, since listing them
+/// reads every review awaiting evidence; a fetch cut off by the server going
+/// away is still completed by the next sync, which has nothing new to pull.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_evidence_fetch_is_completed_by_the_next_sync() {
+    use support::proxy::Proxy;
+    let mut srv = server(400).await;
+    let proxy = Proxy::start(srv.addr, 5).await;
+    let token = auth::add_user(&srv.db, "Jo", Role::Moderator).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("trustdesk.db")).await.unwrap();
+    let client = Client::new(&proxy.base, &token).unwrap();
+    let (tx, mut tripped) = tokio::sync::mpsc::unbounded_channel();
+    proxy.on_trip(tx);
+
+    // The server dies once the second evidence file is asked for.
+    proxy.arm_trip(Some((b"GET /v1/evidence/", 1)));
+    let (first, ()) = tokio::join!(client.sync(&store), async {
+        tripped.recv().await.unwrap();
+        srv.kill().await;
+    });
+    assert!(first.is_err(), "the sync cannot finish without the server: {first:?}");
+    let named = store.review_evidence_hashes().await.unwrap();
+    assert!(named.len() >= 3, "{named:?}");
+    let cache = trustdesk_sync::evidence::EvidenceCache::beside(store.path());
+    let cached = |named: &[String]| named.iter().filter(|sha| cache.get(sha).unwrap().is_some()).count();
+    assert!(cached(&named) < named.len(), "the fetch was cut off");
+
+    srv.restart().await;
+    proxy.arm_trip(None);
+    let (_, pulled) = client.sync(&store).await.unwrap();
+    assert_eq!(pulled.items, 0, "the feed has nothing new");
+    assert_eq!(cached(&named), named.len(), "every file is cached after the next sync");
 }

@@ -26,6 +26,10 @@ struct Cli {
     /// Extra trusted CA certificate (PEM) for a self-hosted server.
     #[arg(long, env = trustdesk_sync::CA_FILE_ENV)]
     ca_file: Option<PathBuf>,
+    /// Feed items asked for per page (smaller pages for slow links); the
+    /// server's largest, 5,000, by default.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=5000))]
+    page_size: Option<u32>,
     #[command(subcommand)]
     command: Command,
 }
@@ -123,7 +127,8 @@ fn print_json<T: Serialize>(v: &T) -> Result<(), SyncError> {
 
 async fn run(cli: Cli) -> Result<(), SyncError> {
     let store = Store::open(&cli.data_dir.join(STORE_FILE)).await?;
-    let options = ClientOptions { ca_file: cli.ca_file, timeout: None };
+    let options =
+        ClientOptions { ca_file: cli.ca_file, page_size: cli.page_size, ..ClientOptions::default() };
     let result = command(&store, &options, cli.command).await;
     store.close().await;
     result
