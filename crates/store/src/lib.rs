@@ -138,7 +138,11 @@ impl Store {
             .busy_timeout(Duration::from_secs(10));
         // A 64 MiB page cache for the one writer: an initial sync of 100,000
         // reviews otherwise spends most of its time re-reading index pages from
-        // the OS (measured with perf: kernel copy routines on top).
+        // the OS (measured with perf: kernel copy routines on top). Checkpoints
+        // at 64 MiB of WAL instead of 4 MiB: each one copies the pages changed
+        // since the last back into the database, and index pages change on
+        // every feed page (initial sync's apply about 5.8 s -> 4.7 s, A/B).
+        // Closing checkpoints the rest.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(
