@@ -693,10 +693,11 @@ impl Client {
         // Listing the files the local cases and reviews name reads every one of
         // them (most of a sync with nothing new at 100,000 reviews), so it runs
         // only when the feed moved since the last complete fetch.
-        let feed_at = store.cursor(FEED).await?;
-        if feed_at.is_some() && store.cursor(EVIDENCE_FETCHED).await? != feed_at {
-            self.fetch_evidence(store).await?;
-            store.set_cursor(EVIDENCE_FETCHED, feed_at.as_deref().unwrap_or_default(), Utc::now()).await?;
+        if let Some(feed_at) = store.cursor(FEED).await? {
+            if store.cursor(EVIDENCE_FETCHED).await?.as_deref() != Some(feed_at.as_str()) {
+                self.fetch_evidence(store).await?;
+                store.set_cursor(EVIDENCE_FETCHED, &feed_at, Utc::now()).await?;
+            }
         }
         // The signed-in role's work is claimed for this workstation.
         let role = store.session().await?.map(|s| s.role);

@@ -230,7 +230,13 @@ async fn sign_in_keeps_the_token_in_the_keyring_only_and_the_cli_works_the_queue
         Some(4),
         "without the variable there is no token"
     );
-    let out = cli.run(&["sync"], None, Some(&token));
+    // A page size outside what the server gives is refused before any work.
+    let out = cli.run(&["--page-size", "0", "sync"], None, Some(&token));
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--page-size"));
+    assert!(cli.json(&["status", "--json"])["cursor"].is_null(), "nothing was pulled");
+    // Small pages pull the same reviews, several transactions long.
+    let out = cli.run(&["--page-size", "7", "sync"], None, Some(&token));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let status = cli.json(&["status", "--json"]);
     assert_eq!(status["user"], "Dirk");
