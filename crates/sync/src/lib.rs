@@ -38,6 +38,10 @@ pub const FAIRNESS_MAX_AGE: chrono::Duration = chrono::Duration::minutes(5);
 /// 1,000 took an initial sync's apply of 100,000 reviews from about 9.5 s to
 /// 6 s. A page of 5,000 reviews is about 5 MB of JSON.
 pub const PAGE_SIZE: u32 = 5000;
+/// Tries of one GET before its failure fails the sync.
+const GET_ATTEMPTS: u32 = 3;
+/// First pause before a GET is tried again; it doubles, with jitter.
+const GET_RETRY_BASE: Duration = Duration::from_millis(50);
 /// Decisions sent per request.
 pub const PUSH_BATCH: u32 = 200;
 /// Items claimed at a time for the user's queue.
@@ -262,8 +266,31 @@ impl Client {
         Self::check(req.send().await.map_err(transport)?).await
     }
 
+    /// GETs `path` whole. A GET changes nothing, so one lost to the network (a
+    /// dropped connection, a cut body, a 5xx from a restarting server) is asked
+    /// again a few times, briefly: a sync then fails only when the server stays
+    /// unreachable, rather than restarting its chain of requests for every blip.
+    async fn get_bytes(&self, path: &str) -> Result<bytes::Bytes, SyncError> {
+        let mut backoff = backoff::Backoff::new(GET_RETRY_BASE, GET_RETRY_BASE * 8);
+        loop {
+            let got = match self.send::<()>(reqwest::Method::GET, path, None).await {
+                Ok(resp) => resp.bytes().await.map_err(transport),
+                Err(e) => Err(e),
+            };
+            match got {
+                Err(SyncError::Offline(_) | SyncError::Server { status: 500.., .. })
+                    if backoff.failures() + 1 < GET_ATTEMPTS =>
+                {
+                    tokio::time::sleep(backoff.failed()).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
     async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, SyncError> {
-        self.send::<()>(reqwest::Method::GET, path, None).await?.json().await.map_err(transport)
+        let body = self.get_bytes(path).await?;
+        serde_json::from_slice(&body).map_err(|e| SyncError::Protocol(format!("the answer to a GET: {e}")))
     }
 
     async fn post_json<B: serde::Serialize, T: serde::de::DeserializeOwned>(
@@ -515,18 +542,16 @@ impl Client {
             if cache.contains(&sha256) {
                 continue;
             }
-            let resp =
-                match self.send::<()>(reqwest::Method::GET, &format!("/v1/evidence/{sha256}"), None).await {
-                    Ok(r) => r,
-                    // Named but never uploaded (a sender that failed half-way): the
-                    // rest still arrive; the file shows as missing.
-                    Err(SyncError::Server { status: 404, .. }) => {
-                        tracing::warn!(sha256, "an evidence file named in a case is not on the server");
-                        continue;
-                    }
-                    Err(e) => return Err(e),
-                };
-            let bytes = resp.bytes().await.map_err(transport)?;
+            let bytes = match self.get_bytes(&format!("/v1/evidence/{sha256}")).await {
+                Ok(b) => b,
+                // Named but never uploaded (a sender that failed half-way): the
+                // rest still arrive; the file shows as missing.
+                Err(SyncError::Server { status: 404, .. }) => {
+                    tracing::warn!(sha256, "an evidence file named in a case is not on the server");
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             if evidence::sha256_hex(&bytes) != sha256 {
                 return Err(SyncError::Protocol(format!("evidence {sha256} arrived damaged")));
             }
