@@ -332,6 +332,12 @@ fn alpha_at(text: &str, j: usize) -> bool {
 }
 
 fn fold_text(text: &str) -> Folder {
+    fold_text_with::<true>(text)
+}
+
+/// `LATIN_TABLE = false` is the general path alone (for the test that the
+/// table agrees with it).
+fn fold_text_with<const LATIN_TABLE: bool>(text: &str) -> Folder {
     let mut f = Folder::new(text.len());
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -383,6 +389,21 @@ fn fold_text(text: &str) -> Folder {
             i += 1;
             continue;
         }
+        // accented Latin letters (two bytes): their folding from a table
+        if LATIN_TABLE && (0xC3..=0xC5).contains(&b0) {
+            if let Some(&b1) = bytes.get(i + 1) {
+                let code = (u32::from(b0 & 0x1F) << 6 | u32::from(b1 & 0x3F)) - 0xC0;
+                if let Some(&[n, l0, l1]) = latin_table().get(code as usize) {
+                    if n > 0 {
+                        i += 2;
+                        for &l in &[l0, l1][..n as usize] {
+                            f.emit_ascii(l, at, || false);
+                        }
+                        continue;
+                    }
+                }
+            }
+        }
         let Some(c) = text[i..].chars().next() else { break };
         i += c.len_utf8();
         if is_ignorable(c) || is_combining_mark(c) {
@@ -396,6 +417,41 @@ fn fold_text(text: &str) -> Folder {
         });
     }
     f
+}
+
+/// The folding of U+00C0..U+017F (accented Latin letters) as one or two ASCII
+/// lower-case letters (`[count, letters..]`, count 0 where the general path must
+/// run), computed once from the general path's own steps so the two agree.
+fn latin_table() -> &'static [[u8; 3]; 192] {
+    static TABLE: std::sync::OnceLock<[[u8; 3]; 192]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table = [[0u8; 3]; 192];
+        for (k, entry) in table.iter_mut().enumerate() {
+            let Some(c) = char::from_u32(0xC0 + k as u32) else { continue };
+            if is_ignorable(c) || is_combining_mark(c) {
+                continue;
+            }
+            let mut out = String::new();
+            let mut plain = true;
+            decompose_compatible(c, |d| {
+                if is_combining_mark(d) || is_ignorable(d) {
+                    return;
+                }
+                plain &= !d.is_whitespace();
+                for l in d.to_lowercase() {
+                    match fold(l) {
+                        Some(s) => out.push_str(s),
+                        None => out.push(l),
+                    }
+                }
+            });
+            if plain && (1..=2).contains(&out.len()) && out.bytes().all(|b| b.is_ascii_lowercase()) {
+                let b = out.as_bytes();
+                *entry = [b.len() as u8, b[0], *b.get(1).unwrap_or(&0)];
+            }
+        }
+        table
+    })
 }
 
 fn leet(c: char) -> Option<char> {
@@ -651,6 +707,25 @@ mod tests {
         assert_eq!(n("Arsch-loch"), "arschloch");
         assert_eq!(n("a  b"), "a b");
         assert_eq!(n("Kaffee 1000"), "kaffee 1000");
+    }
+
+    #[test]
+    fn the_latin_table_folds_as_the_general_path_does() {
+        let mut tabled = 0;
+        for c in (0xC0..=0x17F).filter_map(char::from_u32) {
+            tabled += usize::from(latin_table()[c as usize - 0xC0][0] > 0);
+            for text in
+                [format!("{c}"), format!("ab{c}cd {c}{c}{c}x 4{c}1 {c}-{c}"), format!("M{c}LLER, {c}.")]
+            {
+                let (fast, general) = (fold_text_with::<true>(&text), fold_text_with::<false>(&text));
+                assert_eq!(fast.out, general.out, "{c:?} in {text:?}");
+                assert_eq!(fast.slow, general.slow, "{c:?} in {text:?}");
+                assert_eq!(fast.map.runs, general.map.runs, "{c:?} in {text:?}");
+                assert_eq!(normalize(&text).text, normalize(&text.to_lowercase()).text, "{c:?} in {text:?}");
+            }
+        }
+        // nearly all of them are plain letters the table covers
+        assert!(tabled > 150, "{tabled}");
     }
 
     #[test]
