@@ -7,7 +7,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::{Regex, RegexBuilder};
 use regex_automata::{meta, Input, PatternSet};
 
-use crate::names::{find_names, NameConfig, NameQuery};
+use crate::names::{find_names, NameCache, NameConfig, NameQuery};
 use crate::normalize::{normalize, normalize_term, Normalized};
 use crate::packs::{PackError, RulePacks, Target};
 use crate::{categories_for, Category, Hit, LoadError, ScanInput, ScanResult, Validator, LANGUAGES};
@@ -104,6 +104,7 @@ pub struct Engine {
     cues: Option<AhoCorasick>,
     cue_meta: Vec<(u8, Category)>,
     names: NameConfig,
+    name_cache: NameCache,
     name_rules: Vec<u32>,
     versions: Vec<(String, Category, String)>,
     /// Take no shortcut (reference path for tests).
@@ -325,6 +326,7 @@ impl Engine {
             cues,
             cue_meta,
             names,
+            name_cache: NameCache::default(),
             name_rules,
             versions: packs.versions(),
             exhaustive: false,
@@ -506,7 +508,7 @@ impl Engine {
                     polish: lang_on(6),
                     use_capitals: lang_mask != u16::MAX && !lang_on(1),
                 };
-                for (s, e) in find_names(&q, &self.names).into_iter().take(MAX_HITS) {
+                for (s, e) in find_names(&q, &self.names, &self.name_cache).into_iter().take(MAX_HITS) {
                     cands.push(Cand {
                         rule: nr,
                         start: s,

@@ -1,6 +1,9 @@
 //! Customer and employee names: per-scan matching on the normalised text.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use memchr::memmem::Finder;
 
 use crate::normalize::{normalize_term, Normalized};
 
@@ -59,55 +62,98 @@ pub(crate) struct NameQuery<'a> {
     pub use_capitals: bool,
 }
 
-/// Returns normalised byte spans of name mentions.
-pub(crate) fn find_names(q: &NameQuery<'_>, cfg: &NameConfig) -> Vec<(usize, usize)> {
-    struct Probe {
-        term: String,
-        suffixes: &'static [&'static str],
-        /// Stem probes must be followed by an ending ("Ann" + "y").
-        needs_suffix: bool,
-        common: bool,
-    }
-    const SUFFIXES: &[&str] = &["s", "es"];
-    const SUFFIXES_PL: &[&str] = &["s", "es", "a", "y", "ie", "owi", "em", "iem", "u", "e", "o"];
-    const STEM_PL: &[&str] = &["y", "ie", "e", "o", "a"];
+/// One term searched for: a name part, or its Polish stem.
+struct Probe {
+    finder: Finder<'static>,
+    suffixes: &'static [&'static str],
+    /// Stem probes must be followed by an ending ("Ann" + "y").
+    needs_suffix: bool,
+    common: bool,
+}
 
-    let text = q.norm.text.as_str();
-    let mut fulls: Vec<String> = Vec::new();
-    let mut probes: Vec<Probe> = Vec::new();
-    for name in &q.names {
-        let full = normalize_term(name);
-        let parts: Vec<&str> = full
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|p| p.chars().count() >= 2)
-            .filter(|p| !PARTICLES.contains(p) && !cfg.honorifics.contains(*p))
-            .collect();
-        for part in &parts {
-            let common = cfg.common_words.contains(*part);
+/// A name made ready for searching: its full form (when it has two parts or
+/// more) and its parts, each with its substring searcher.
+pub(crate) struct PreparedName {
+    full: Option<Finder<'static>>,
+    probes: Vec<Probe>,
+}
+
+const SUFFIXES: &[&str] = &["s", "es"];
+const SUFFIXES_PL: &[&str] = &["s", "es", "a", "y", "ie", "owi", "em", "iem", "u", "e", "o"];
+const STEM_PL: &[&str] = &["y", "ie", "e", "o", "a"];
+
+/// Prepared names by (name, Polish endings on). The same employee names come
+/// with every review of a shop, and preparing one (normalising it, building
+/// its searchers) cost as much as searching a review for it.
+#[derive(Default)]
+pub(crate) struct NameCache(Mutex<HashMap<(String, bool), Arc<PreparedName>>>);
+
+impl std::fmt::Debug for NameCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NameCache")
+    }
+}
+
+/// Names kept at most; past it the cache starts over (customer names vary).
+const NAME_CACHE_SIZE: usize = 4096;
+
+impl NameCache {
+    pub(crate) fn get(&self, name: &str, polish: bool, cfg: &NameConfig) -> Arc<PreparedName> {
+        let key = (name.to_owned(), polish);
+        let mut cache = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(p) = cache.get(&key) {
+            return Arc::clone(p);
+        }
+        if cache.len() >= NAME_CACHE_SIZE {
+            cache.clear();
+        }
+        let prepared = Arc::new(prepare(name, polish, cfg));
+        cache.insert(key, Arc::clone(&prepared));
+        prepared
+    }
+}
+
+fn prepare(name: &str, polish: bool, cfg: &NameConfig) -> PreparedName {
+    let full = normalize_term(name);
+    let parts: Vec<&str> = full
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|p| p.chars().count() >= 2)
+        .filter(|p| !PARTICLES.contains(p) && !cfg.honorifics.contains(*p))
+        .collect();
+    let mut probes = Vec::new();
+    for part in &parts {
+        let common = cfg.common_words.contains(*part);
+        let finder = |t: &str| Finder::new(t.as_bytes()).into_owned();
+        probes.push(Probe {
+            finder: finder(part),
+            suffixes: if polish { SUFFIXES_PL } else { SUFFIXES },
+            needs_suffix: false,
+            common,
+        });
+        if polish && part.len() >= 4 && part.ends_with('a') {
             probes.push(Probe {
-                term: part.to_string(),
-                suffixes: if q.polish { SUFFIXES_PL } else { SUFFIXES },
-                needs_suffix: false,
+                finder: finder(&part[..part.len() - 1]),
+                suffixes: STEM_PL,
+                needs_suffix: true,
                 common,
             });
-            if q.polish && part.len() >= 4 && part.ends_with('a') {
-                probes.push(Probe {
-                    term: part[..part.len() - 1].to_string(),
-                    suffixes: STEM_PL,
-                    needs_suffix: true,
-                    common,
-                });
-            }
-        }
-        if parts.len() >= 2 {
-            fulls.push(full);
         }
     }
+    let full = (parts.len() >= 2).then(|| Finder::new(full.as_bytes()).into_owned());
+    PreparedName { full, probes }
+}
+
+/// Returns normalised byte spans of name mentions.
+pub(crate) fn find_names(q: &NameQuery<'_>, cfg: &NameConfig, cache: &NameCache) -> Vec<(usize, usize)> {
+    let names: Vec<Arc<PreparedName>> = q.names.iter().map(|n| cache.get(n, q.polish, cfg)).collect();
+    let fulls: Vec<&Finder<'static>> = names.iter().filter_map(|n| n.full.as_ref()).collect();
+    let probes: Vec<&Probe> = names.iter().flat_map(|n| &n.probes).collect();
 
     // every occurrence of a term at a word start, found with a vectorised
     // substring search (names are rare: most reviews have none); collected as
     // (word start, term index, end) and sorted back into text order, word by
     // word, full names before parts, as a word-by-word pass would emit them
+    let text = q.norm.text.as_str();
     let b = text.as_bytes();
     let word_end = |mut i: usize| {
         while let Some(c) = text[i..].chars().next().filter(|c| c.is_alphanumeric()) {
@@ -116,8 +162,7 @@ pub(crate) fn find_names(q: &NameQuery<'_>, cfg: &NameConfig) -> Vec<(usize, usi
         i
     };
     let starts_word = |i: usize| is_word_byte_at(text, i) && !word_before(text, i);
-    let occurrences = |term: &str, f: &mut dyn FnMut(usize)| {
-        let finder = memchr::memmem::Finder::new(term.as_bytes());
+    let occurrences = |finder: &Finder<'_>, f: &mut dyn FnMut(usize)| {
         let mut pos = 0;
         while let Some(p) = finder.find(&b[pos..]) {
             let ws = pos + p;
@@ -129,16 +174,18 @@ pub(crate) fn find_names(q: &NameQuery<'_>, cfg: &NameConfig) -> Vec<(usize, usi
     };
     let mut found: Vec<(usize, usize, usize)> = Vec::new();
     for (k, full) in fulls.iter().enumerate() {
+        let len = full.needle().len();
         occurrences(full, &mut |ws| {
-            if !is_word_byte_at(text, ws + full.len()) {
-                found.push((ws, k, ws + full.len()));
+            if !is_word_byte_at(text, ws + len) {
+                found.push((ws, k, ws + len));
             }
         });
     }
     for (k, p) in probes.iter().enumerate() {
-        occurrences(&p.term, &mut |ws| {
+        let len = p.finder.needle().len();
+        occurrences(&p.finder, &mut |ws| {
             let we = word_end(ws);
-            let rest = &text[ws + p.term.len()..we];
+            let rest = &text[ws + len..we];
             let ok = if rest.is_empty() { !p.needs_suffix } else { p.suffixes.contains(&rest) };
             if ok && (!p.common || person_evidence(q, cfg, ws, we)) {
                 found.push((ws, fulls.len() + k, we));
