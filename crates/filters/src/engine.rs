@@ -721,20 +721,18 @@ impl Utf16Index {
         let mut wanted: Vec<usize> = offsets.collect();
         wanted.sort_unstable();
         wanted.dedup();
+        let bytes = text.as_bytes();
         let mut map = Vec::with_capacity(wanted.len());
-        let mut units = 0usize;
-        let mut w = 0;
-        for (i, c) in text.char_indices() {
-            while w < wanted.len() && wanted[w] <= i {
-                map.push((wanted[w], units));
-                w += 1;
-            }
-            if w == wanted.len() {
-                break;
-            }
-            units += c.len_utf16();
-        }
-        for &o in &wanted[w..] {
+        let (mut units, mut at) = (0usize, 0usize);
+        for o in wanted {
+            let o = o.min(bytes.len());
+            // one unit per character (a byte that is not a continuation
+            // byte), two for those outside the BMP (4-byte leads); counted
+            // over bytes so the loop vectorises
+            let span = &bytes[at..o];
+            units +=
+                span.iter().map(|&b| usize::from((b as i8) >= -0x40) + usize::from(b >= 0xF0)).sum::<usize>();
+            at = o;
             map.push((o, units));
         }
         Utf16Index { map }
@@ -742,5 +740,20 @@ impl Utf16Index {
 
     fn get(&self, offset: usize) -> usize {
         self.map.binary_search_by_key(&offset, |&(o, _)| o).map_or(0, |k| self.map[k].1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Utf16Index;
+
+    #[test]
+    fn utf16_offsets_agree_with_encode_utf16() {
+        let text = "Zoë 🙂 paid 5 €, Łódź → 𝔘 ok";
+        let bounds: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+        let index = Utf16Index::new(text, bounds.iter().copied().rev());
+        for &b in &bounds {
+            assert_eq!(index.get(b), text[..b].encode_utf16().count(), "at byte {b}");
+        }
     }
 }
