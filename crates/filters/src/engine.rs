@@ -6,6 +6,8 @@ use std::collections::{HashMap, HashSet};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::{Regex, RegexBuilder};
 use regex_automata::{meta, Input, PatternSet};
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
 use crate::names::{find_names, NameCache, NameConfig, NameQuery};
 use crate::normalize::{normalize, normalize_term, Normalized};
@@ -81,6 +83,140 @@ struct PatternGroup {
     /// would fire on every common word the patterns start with.
     set: meta::Regex,
     rules: Vec<PatternRule>,
+    /// When the set can be skipped (original-text sets only; `None` = always run).
+    gate: Option<GroupGate>,
+    /// Every pattern begins with a gate literal: the set runs anchored at
+    /// the places the lexicon automaton found one, not over the whole text.
+    at_gates: bool,
+}
+
+/// A necessary condition for one original-text pattern to match, derived from
+/// its syntax tree, so that the set pass (as long as a bare lexicon pass) is
+/// skipped for the many reviews where no pattern can match.
+#[derive(Debug, Clone, PartialEq)]
+enum Gate {
+    /// Every match holds an ASCII digit or `@` (the structured numbers, e-mail).
+    DigitOrAt,
+    /// Every match holds a run of at least this many ASCII letters and digits.
+    WordRun(usize),
+    /// Every match begins with one of these literals, looked for (normalised)
+    /// by the lexicon automaton; `bool`: the pattern starts at a word boundary.
+    Prefixes(Vec<String>, bool),
+    Always,
+}
+
+/// The conditions of a set's patterns, any of which makes the set run.
+#[derive(Debug, Default)]
+struct GroupGate {
+    always: bool,
+    digit_or_at: bool,
+    word_run: Option<usize>,
+}
+
+/// Shortest word run worth a gate (shorter runs are in nearly every text).
+const MIN_GATE_RUN: usize = 8;
+
+fn gate_of(hir: &Hir) -> Gate {
+    if needs_digit_or_at(hir) {
+        return Gate::DigitOrAt;
+    }
+    let run = word_run(hir);
+    if run >= MIN_GATE_RUN {
+        return Gate::WordRun(run);
+    }
+    let Some(lits) = Extractor::new().kind(ExtractKind::Prefix).extract(hir).literals().map(<[_]>::to_vec)
+    else {
+        return Gate::Always;
+    };
+    let mut terms = Vec::new();
+    for lit in &lits {
+        let Ok(raw) = std::str::from_utf8(lit.as_bytes()) else { return Gate::Always };
+        // a trailing space is kept: "dr " and not every "drive"
+        let term = normalize(raw).text.trim_start().to_string();
+        if term.trim_end().len() < 2 {
+            return Gate::Always;
+        }
+        terms.push(term);
+    }
+    terms.sort();
+    terms.dedup();
+    let bounded = match hir.kind() {
+        HirKind::Concat(hs) => matches!(hs.first().map(Hir::kind), Some(HirKind::Look(Look::WordAscii))),
+        _ => false,
+    };
+    Gate::Prefixes(terms, bounded)
+}
+
+/// Whether every byte a class can match satisfies `ok` (all ASCII).
+fn class_within(class: &Class, ok: impl Fn(u8) -> bool) -> bool {
+    match class {
+        Class::Unicode(u) => u.ranges().iter().all(|r| {
+            let (a, b) = (u32::from(r.start()), u32::from(r.end()));
+            b < 0x80 && (a..=b).all(|x| ok(x as u8))
+        }),
+        Class::Bytes(c) => c.ranges().iter().all(|r| (r.start()..=r.end()).all(&ok)),
+    }
+}
+
+/// True if every match of `h` contains an ASCII digit or `@`.
+fn needs_digit_or_at(h: &Hir) -> bool {
+    let wanted = |b: u8| b.is_ascii_digit() || b == b'@';
+    match h.kind() {
+        HirKind::Literal(l) => l.0.iter().any(|&b| wanted(b)),
+        HirKind::Class(c) => class_within(c, wanted),
+        HirKind::Repetition(r) => r.min >= 1 && needs_digit_or_at(&r.sub),
+        HirKind::Capture(c) => needs_digit_or_at(&c.sub),
+        HirKind::Concat(hs) => hs.iter().any(needs_digit_or_at),
+        HirKind::Alternation(hs) => hs.iter().all(needs_digit_or_at),
+        HirKind::Empty | HirKind::Look(_) => false,
+    }
+}
+
+/// A run of ASCII letters and digits every match of `h` contains (0 if none
+/// is known): the longest stretch of consecutive items that match only such
+/// characters, counted at their minimum lengths.
+fn word_run(h: &Hir) -> usize {
+    match h.kind() {
+        HirKind::Capture(c) => word_run(&c.sub),
+        HirKind::Concat(hs) => {
+            let (mut best, mut run) = (0, 0);
+            for x in hs {
+                match all_word_len(x) {
+                    Some(n) => run += n,
+                    None => {
+                        best = best.max(word_run(x));
+                        run = 0;
+                    }
+                }
+                best = best.max(run);
+            }
+            best
+        }
+        HirKind::Alternation(hs) => hs.iter().map(word_run).min().unwrap_or(0),
+        HirKind::Repetition(r) if r.min >= 1 => word_run(&r.sub),
+        _ => all_word_len(h).unwrap_or(0),
+    }
+}
+
+/// The minimum length of a match of `h` if every match consists only of ASCII
+/// letters and digits (assertions count as nothing).
+fn all_word_len(h: &Hir) -> Option<usize> {
+    match h.kind() {
+        HirKind::Empty | HirKind::Look(_) => Some(0),
+        HirKind::Literal(l) => l.0.iter().all(u8::is_ascii_alphanumeric).then_some(l.0.len()),
+        HirKind::Class(c) => class_within(c, |b| b.is_ascii_alphanumeric()).then_some(1),
+        HirKind::Repetition(r) => all_word_len(&r.sub).map(|n| n * r.min as usize),
+        HirKind::Capture(c) => all_word_len(&c.sub),
+        HirKind::Concat(hs) => hs.iter().map(all_word_len).sum(),
+        HirKind::Alternation(hs) => {
+            hs.iter().map(all_word_len).collect::<Option<Vec<_>>>()?.into_iter().min()
+        }
+    }
+}
+
+/// True if `text` holds an ASCII digit or `@` (branch-free per chunk, so it vectorises).
+fn has_digit_or_at(text: &str) -> bool {
+    text.as_bytes().chunks(64).any(|c| c.iter().fold(false, |a, &b| a | b.is_ascii_digit() | (b == b'@')))
 }
 
 /// Normalised-text regexes that veto hits of one category.
@@ -97,6 +233,11 @@ pub struct Engine {
     rules: Vec<CompiledRule>,
     lexicon: Option<AhoCorasick>,
     lexicon_terms: Vec<String>,
+    /// Lexicon terms before the gate literals appended to the automaton.
+    real_terms: usize,
+    /// Per automaton term: 0, or a gate literal of the original-text set
+    /// (1 = only at a word boundary in the original, 2 = anywhere).
+    gate_terms: Vec<u8>,
     entries: Vec<Vec<(u32, Mode)>>,
     groups: Vec<PatternGroup>,
     exceptions: HashMap<Category, HashSet<String>>,
@@ -153,13 +294,17 @@ impl Engine {
         let mut lex_index: HashMap<String, usize> = HashMap::new();
         let mut lex_terms: Vec<String> = Vec::new();
         let mut entries: Vec<Vec<(u32, Mode)>> = Vec::new();
-        let mut pattern_groups: HashMap<(u8, Target), (Vec<String>, Vec<PatternRule>)> = HashMap::new();
+        // (language slot, target, anchored at gate literals) -> patterns
+        type Groups = HashMap<(u8, Target, bool), (Vec<String>, Vec<PatternRule>)>;
+        let mut pattern_groups = Groups::new();
         let mut exceptions: HashMap<Category, HashSet<String>> = HashMap::new();
         let mut suppressors = Vec::new();
         let mut cue_terms = Vec::new();
         let mut cue_meta = Vec::new();
         let mut names = NameConfig::default();
         let mut name_rules = Vec::new();
+        let mut orig_gate = GroupGate::default();
+        let mut gate_lits: Vec<(String, bool)> = Vec::new();
 
         for p in &packs.packs {
             let lang = lang_slot(&p.language);
@@ -250,7 +395,21 @@ impl Engine {
                 // original-text patterns of all languages share one set (one pass
                 // per review); the per-rule language check happens after matching
                 let slot = if r.target == Target::Original { ANY_LANG } else { lang };
-                let group = pattern_groups.entry((slot, r.target)).or_default();
+                let mut at_gates = false;
+                if r.target == Target::Original {
+                    match gate_of(&hir) {
+                        Gate::DigitOrAt => orig_gate.digit_or_at = true,
+                        Gate::WordRun(n) => {
+                            orig_gate.word_run = Some(orig_gate.word_run.map_or(n, |m| m.min(n)))
+                        }
+                        Gate::Prefixes(terms, bounded) => {
+                            at_gates = true;
+                            gate_lits.extend(terms.into_iter().map(|t| (t, bounded)));
+                        }
+                        Gate::Always => orig_gate.always = true,
+                    }
+                }
+                let group = pattern_groups.entry((slot, r.target, at_gates)).or_default();
                 group.0.push(pat.clone());
                 group.1.push(PatternRule {
                     rule: idx,
@@ -262,8 +421,23 @@ impl Engine {
             }
         }
 
+        // the gate literals ride along in the lexicon automaton (no pass of their own)
+        let real_terms = lex_terms.len();
+        let mut gate_terms = vec![0u8; lex_terms.len()];
+        for (t, bounded) in gate_lits {
+            let slot = *lex_index.entry(t.clone()).or_insert_with(|| {
+                lex_terms.push(t);
+                entries.push(Vec::new());
+                gate_terms.push(0);
+                entries.len() - 1
+            });
+            let kind = if bounded { 1 } else { 2 };
+            gate_terms[slot] = gate_terms[slot].max(kind);
+        }
+        let mut orig_gate = Some(orig_gate);
+
         let mut groups = Vec::new();
-        for ((lang, target), (pats, prules)) in pattern_groups {
+        for ((lang, target, at_gates), (pats, prules)) in pattern_groups {
             let built = meta::Builder::new()
                 .configure(
                     meta::Config::new()
@@ -274,7 +448,10 @@ impl Engine {
                 )
                 .build_many(&pats);
             match built {
-                Ok(set) => groups.push(PatternGroup { lang, target, set, rules: prules }),
+                Ok(set) => {
+                    let gate = if target == Target::Original && !at_gates { orig_gate.take() } else { None };
+                    groups.push(PatternGroup { lang, target, set, rules: prules, gate, at_gates })
+                }
                 Err(e) => errors.push(PackError {
                     pack: format!("language slot {lang}"),
                     rule: None,
@@ -282,7 +459,7 @@ impl Engine {
                 }),
             }
         }
-        groups.sort_by_key(|g| (g.lang, g.target == Target::Original));
+        groups.sort_by_key(|g| (g.lang, g.target == Target::Original, g.at_gates));
 
         let lexicon = if lex_terms.is_empty() {
             None
@@ -319,6 +496,8 @@ impl Engine {
             rules,
             lexicon,
             lexicon_terms: lex_terms,
+            real_terms,
+            gate_terms,
             entries,
             groups,
             exceptions,
@@ -340,7 +519,7 @@ impl Engine {
 
     /// The normalised lexicon terms in the automaton (e.g. for a baseline benchmark).
     pub fn lexicon_terms(&self) -> &[String] {
-        &self.lexicon_terms
+        &self.lexicon_terms[..self.real_terms]
     }
 
     /// The same engine without the scan shortcuts: every pattern set of the
@@ -393,10 +572,24 @@ impl Engine {
             |r: &CompiledRule| lang_on(r.lang) && cat_on(r.category) && !(r.strict && lang_mask == u16::MAX);
 
         let mut cands: Vec<Cand> = Vec::new();
+        // where a gate literal of the original-text set begins (see `Gate`),
+        // and whether the whole text was looked at for them
+        let mut gate_starts: Vec<usize> = Vec::new();
+        let mut gates_complete = true;
 
         if let Some(ac) = &self.lexicon {
             'outer: for m in ac.find_overlapping_iter(text) {
-                for &(ri, mode) in &self.entries[m.pattern().as_usize()] {
+                let slot = m.pattern().as_usize();
+                let kind = self.gate_terms[slot];
+                if kind > 0 {
+                    let (o, _) = norm.to_original(original, m.start(), m.end());
+                    // kind 1: the pattern's `\b` must hold before the literal
+                    let before = original.as_bytes()[..o].last();
+                    if kind == 2 || !before.is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_') {
+                        gate_starts.push(o);
+                    }
+                }
+                for &(ri, mode) in &self.entries[slot] {
                     let rule = &self.rules[ri as usize];
                     if !rule_on(rule) {
                         continue;
@@ -428,6 +621,8 @@ impl Engine {
                         active: true,
                     });
                     if cands.len() >= MAX_HITS * 4 {
+                        // the rest of the text was not looked at
+                        gates_complete = false;
                         break 'outer;
                     }
                 }
@@ -444,12 +639,30 @@ impl Engine {
             if (g.lang != ANY_LANG && !lang_on(g.lang)) || (!self.exhaustive && !g.rules.iter().any(wanted)) {
                 continue;
             }
+            if let Some(gate) = g.gate.as_ref().filter(|_| !self.exhaustive) {
+                let open = gate.always
+                    || gate.word_run.is_some_and(|n| norm.longest_word >= n)
+                    || (gate.digit_or_at && has_digit_or_at(original));
+                if !open {
+                    continue;
+                }
+            }
             let hay = match g.target {
                 Target::Normalized => text,
                 Target::Original => original,
             };
             let mut matched = PatternSet::new(g.set.pattern_len());
-            g.set.which_overlapping_matches(&Input::new(hay), &mut matched);
+            if g.at_gates && gates_complete && !self.exhaustive {
+                // a match begins where a literal does: the set is tried there only
+                gate_starts.sort_unstable();
+                gate_starts.dedup();
+                for &o in &gate_starts {
+                    let input = Input::new(hay).range(o..).anchored(regex_automata::Anchored::Yes);
+                    g.set.which_overlapping_matches(&input, &mut matched);
+                }
+            } else {
+                g.set.which_overlapping_matches(&Input::new(hay), &mut matched);
+            }
             for i in matched.iter().map(|p| p.as_usize()) {
                 let pr = &g.rules[i];
                 if !wanted(pr) {
@@ -745,7 +958,47 @@ impl Utf16Index {
 
 #[cfg(test)]
 mod tests {
-    use super::Utf16Index;
+    use super::*;
+
+    fn gate(pattern: &str) -> Gate {
+        gate_of(&regex_syntax::Parser::new().parse(&ascii_boundaries(pattern)).unwrap())
+    }
+
+    #[test]
+    fn gates_follow_from_the_syntax_tree() {
+        assert_eq!(
+            gate(r"(?:^|[^\d] ?)((?:\+|\b00)[1-9]\d{0,2}(?:[ ./\-]?\d{2,5}){1,4})\b"),
+            Gate::DigitOrAt
+        );
+        assert_eq!(gate(r"(?i)\b[a-z0-9._]{1,64}@[a-z0-9]+\.[a-z]{2,24}\b"), Gate::DigitOrAt);
+        assert_eq!(
+            gate(r"(?i-u)\b[a-z]{6}[0-9lmnpqrstuv]{2}[abcdehlmprst][0-9lmnpqrstuv]{2}[a-z]\b"),
+            Gate::WordRun(12)
+        );
+        assert_eq!(
+            gate(r"\b(?:Mr|Dr)\.? [A-Z][a-z]+"),
+            Gate::Prefixes(vec!["dr ".into(), "dr. ".into(), "mr ".into(), "mr. ".into()], true)
+        );
+        // Unicode case folding adds non-ASCII letters: no word-run gate
+        assert_eq!(gate(r"(?i)[a-z]{12}"), Gate::Always);
+        // an optional digit proves nothing; a one-letter literal is too common
+        assert_eq!(gate(r"[A-Z]\d?[a-z]+"), Gate::Always);
+        assert_eq!(gate(r"(?:M|Dr) [A-Z]"), Gate::Always);
+    }
+
+    #[test]
+    fn every_builtin_original_text_pattern_has_a_gate() {
+        let engine = Engine::compile(&RulePacks::builtin()).unwrap();
+        let g = engine.groups.iter().find(|g| g.target == Target::Original && !g.at_gates).unwrap();
+        let gate = g.gate.as_ref().unwrap();
+        assert!(!gate.always && gate.digit_or_at, "{gate:?}");
+        // the titles and staff words of every language
+        let named = engine.groups.iter().find(|g| g.at_gates).unwrap();
+        assert!(named.rules.len() >= 14, "{}", named.rules.len());
+        assert_eq!(gate.word_run, Some(16), "the codice fiscale");
+        assert!(engine.gate_terms.iter().filter(|&&k| k > 0).count() > 50);
+        assert_eq!(engine.lexicon_terms().len(), engine.real_terms);
+    }
 
     #[test]
     fn utf16_offsets_agree_with_encode_utf16() {

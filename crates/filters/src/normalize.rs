@@ -14,6 +14,10 @@ pub struct Normalized {
     /// Offsets inside re-joined spelled-out words ("a r e t a r d") where a
     /// word may start or end although letters surround it.
     soft: Vec<u32>,
+    /// At least the longest run of ASCII letters and digits in the original
+    /// (counted while folding, where each of them is one character), so a
+    /// pattern that needs a long run can be skipped without running it.
+    pub longest_word: usize,
 }
 
 impl Normalized {
@@ -161,6 +165,8 @@ struct Folder {
     last_alpha: bool,
     last2_alpha: bool,
     token_len: usize,
+    /// Longest `token_len` before it was last reset.
+    longest: usize,
     singles: usize,
     slow: bool,
 }
@@ -175,6 +181,7 @@ impl Folder {
             last_alpha: false,
             last2_alpha: false,
             token_len: 0,
+            longest: 0,
             singles: 0,
             slow: false,
         }
@@ -204,6 +211,7 @@ impl Folder {
                 } else {
                     self.singles = 0;
                 }
+                self.longest = self.longest.max(self.token_len);
                 self.token_len = 0;
             }
             self.push_ascii(b' ', false, at);
@@ -284,6 +292,7 @@ impl Folder {
                 } else {
                     self.singles = 0;
                 }
+                self.longest = self.longest.max(self.token_len);
                 self.token_len = 0;
             }
         }
@@ -628,8 +637,9 @@ fn squeeze(v: &mut Vec<Unit>) {
 /// Normalises `text` for matching. See the crate docs for the steps.
 pub fn normalize(text: &str) -> Normalized {
     let f = fold_text(text);
+    let longest_word = f.longest.max(f.token_len);
     if !f.slow {
-        return Normalized { text: f.out, map: f.map, soft: Vec::new() };
+        return Normalized { text: f.out, map: f.map, soft: Vec::new(), longest_word };
     }
     // rare path: leet, spelled-out words, elongations
     let mut v: Vec<Unit> = Vec::with_capacity(f.out.len());
@@ -664,7 +674,7 @@ pub fn normalize(text: &str) -> Normalized {
     if prev_soft {
         soft.push(out.len() as u32);
     }
-    Normalized { text: out, map, soft }
+    Normalized { text: out, map, soft, longest_word }
 }
 
 /// Normalises a lexicon entry or name the same way as texts.

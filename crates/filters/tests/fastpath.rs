@@ -28,9 +28,18 @@ fn texts() -> Vec<String> {
             "i d i o t 0 1 2 3 4 5 6 7 8 9",
             "DE89 3704 0044 0532 0130 00 +49 171 2345678 4111 1111 1111 1111",
             "Ｆｒａｕ Ｍüller ist ein Ｉｄｉｏｔ",
+            // the original-text sets' gates: titles glued to leet, letters
+            // and spelled-out chains, elisions, odd spacing, a codice fiscale
+            "$Frau Müller half. @Herr Weber. éMr Smith. 4Mr Jones. x.a.M. Dupont est là.",
+            "J. K. M. Dupont; Je m’appelle Claire; je m'appelle Luc; Sig.ra Rossi; Dhr Jansen",
+            "Herr  Schmidt, Herr\tSchmidt, Herrn Müller-Lüdenscheidt, DR. Who, Mr.Smith, Mrs. O'Neil",
+            "Pani Anna, Panią Kowalską, Señor Pérez, Doña Inés, Mi chiamo Giulia, Ik heet Sanne",
+            "Codice RSSMRA85T10A562S, rssmra85t10a562s e RSSMRA85T10A562SX",
         ]
         .map(String::from),
     );
+    // a text with more lexicon matches than the engine looks at, and a title after them
+    out.push(format!("{} Herr Schmidt", "idiot ".repeat(5000)));
     out
 }
 
