@@ -244,6 +244,8 @@ pub struct Engine {
     suppressors: Vec<Suppressor>,
     cues: Option<AhoCorasick>,
     cue_meta: Vec<(u8, Category)>,
+    /// Longest cue term in bytes.
+    cue_max_len: usize,
     names: NameConfig,
     name_cache: NameCache,
     name_rules: Vec<u32>,
@@ -503,6 +505,7 @@ impl Engine {
             exceptions,
             suppressors,
             cues,
+            cue_max_len: cue_terms.iter().map(String::len).max().unwrap_or(0),
             cue_meta,
             names,
             name_cache: NameCache::default(),
@@ -762,20 +765,42 @@ impl Engine {
         let mut cue_ends: HashMap<Category, Vec<usize>> = HashMap::new();
         if let Some(ac) = &self.cues {
             let cue_mask = self.cue_meta.iter().fold(0u16, |m, &(_, c)| m | 1 << (c as u16));
-            let wanted = cands
+            // a cue counts only if it ends at most CUE_WINDOW bytes before a
+            // hit, so only those stretches are searched (merged when they touch)
+            let mut windows: Vec<(usize, usize)> = cands
                 .iter()
-                .any(|c| c.active && cue_mask & (1 << (self.rules[c.rule as usize].category as u16)) != 0);
-            if wanted || self.exhaustive {
-                for m in ac.find_overlapping_iter(text) {
+                .filter(|c| {
+                    c.active
+                        && c.normalized
+                        && cue_mask & (1 << (self.rules[c.rule as usize].category as u16)) != 0
+                })
+                .map(|c| (c.start.saturating_sub(CUE_WINDOW + self.cue_max_len), c.start))
+                .collect();
+            if self.exhaustive {
+                windows = vec![(0, text.len())];
+            }
+            windows.sort_unstable();
+            let mut merged: Vec<(usize, usize)> = Vec::with_capacity(windows.len());
+            for (a, b) in windows {
+                match merged.last_mut() {
+                    Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                    _ => merged.push((a, b)),
+                }
+            }
+            for (a, b) in merged {
+                let a = (0..=a).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+                for m in ac.find_overlapping_iter(&text[a..b]) {
                     let (l, c) = self.cue_meta[m.pattern().as_usize()];
-                    if lang_on(l) && !word_char_before(text, m.start()) && !word_char_at(text, m.end()) {
-                        cue_ends.entry(c).or_default().push(m.end());
+                    let (ms, me) = (a + m.start(), a + m.end());
+                    if lang_on(l) && !word_char_before(text, ms) && !word_char_at(text, me) {
+                        cue_ends.entry(c).or_default().push(me);
                     }
                 }
             }
         }
         for v in cue_ends.values_mut() {
             v.sort_unstable();
+            v.dedup();
         }
 
         // filter in normalised coordinates, then map everything to the original

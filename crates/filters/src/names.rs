@@ -86,7 +86,7 @@ const STEM_PL: &[&str] = &["y", "ie", "e", "o", "a"];
 /// with every review of a shop, and preparing one (normalising it, building
 /// its searchers) cost as much as searching a review for it.
 #[derive(Default)]
-pub(crate) struct NameCache(Mutex<HashMap<(String, bool), Arc<PreparedName>>>);
+pub(crate) struct NameCache(Mutex<[HashMap<String, Arc<PreparedName>>; 2]>);
 
 impl std::fmt::Debug for NameCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -99,16 +99,17 @@ const NAME_CACHE_SIZE: usize = 4096;
 
 impl NameCache {
     pub(crate) fn get(&self, name: &str, polish: bool, cfg: &NameConfig) -> Arc<PreparedName> {
-        let key = (name.to_owned(), polish);
-        let mut cache = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(p) = cache.get(&key) {
+        let mut caches = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // keyed by the name as given: a lookup allocates nothing
+        let cache = &mut caches[usize::from(polish)];
+        if let Some(p) = cache.get(name) {
             return Arc::clone(p);
         }
         if cache.len() >= NAME_CACHE_SIZE {
             cache.clear();
         }
         let prepared = Arc::new(prepare(name, polish, cfg));
-        cache.insert(key, Arc::clone(&prepared));
+        cache.insert(name.to_owned(), Arc::clone(&prepared));
         prepared
     }
 }
