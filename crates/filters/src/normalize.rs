@@ -341,12 +341,12 @@ fn alpha_at(text: &str, j: usize) -> bool {
 }
 
 fn fold_text(text: &str) -> Folder {
-    fold_text_with::<true>(text)
+    fold_text_with::<true, true>(text)
 }
 
-/// `LATIN_TABLE = false` is the general path alone (for the test that the
-/// table agrees with it).
-fn fold_text_with<const LATIN_TABLE: bool>(text: &str) -> Folder {
+/// `LATIN_TABLE = false` is the general path alone, `WORDS = false` folds one
+/// word per letter run (for the tests that the shortcuts agree with them).
+fn fold_text_with<const LATIN_TABLE: bool, const WORDS: bool>(text: &str) -> Folder {
     let mut f = Folder::new(text.len());
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -378,6 +378,51 @@ fn fold_text_with<const LATIN_TABLE: bool>(text: &str) -> Folder {
                     p2 = p1;
                     p1 = c;
                     j += 1;
+                }
+                if j == i + 2 && WORDS {
+                    // letters and the single spaces between words in one loop:
+                    // each space does the bookkeeping of emit_ascii()'s space
+                    // path, and the map needs nothing (one byte out per byte in)
+                    let (mut word, mut first) = (i, true);
+                    loop {
+                        while j < bytes.len() && bytes[j].is_ascii_alphabetic() {
+                            // `| 0x20` lower-cases ASCII letters and keeps a space
+                            let c = bytes[j] | 0x20;
+                            if c == bytes[j - 1] | 0x20 && c == bytes[j - 2] | 0x20 {
+                                break;
+                            }
+                            j += 1;
+                        }
+                        if !(j + 1 < bytes.len() && bytes[j] == b' ' && bytes[j + 1].is_ascii_alphabetic()) {
+                            break;
+                        }
+                        let len = if first { f.token_len + (j - i) } else { j - word };
+                        if len == 1 {
+                            f.singles += 1;
+                            f.slow |= f.singles >= 3;
+                        } else {
+                            f.singles = 0;
+                        }
+                        f.longest = f.longest.max(len);
+                        first = false;
+                        j += 1;
+                        word = j;
+                    }
+                    let n0 = f.out.len();
+                    f.out.push_str(&text[i + 2..j]);
+                    f.out[n0..].make_ascii_lowercase();
+                    if first {
+                        f.after_ascii_run(&bytes[i..j]);
+                    } else {
+                        f.token_len = j - word;
+                        let (a, b) = (bytes[j - 2], bytes[j - 1]);
+                        f.last2 = char::from(a.to_ascii_lowercase());
+                        f.last2_alpha = a.is_ascii_alphabetic();
+                        f.last = char::from(b.to_ascii_lowercase());
+                        f.last_alpha = true;
+                    }
+                    i = j;
+                    continue;
                 }
                 if j == i + 2 {
                     while j < bytes.len() && bytes[j].is_ascii_alphabetic() {
@@ -727,7 +772,8 @@ mod tests {
             for text in
                 [format!("{c}"), format!("ab{c}cd {c}{c}{c}x 4{c}1 {c}-{c}"), format!("M{c}LLER, {c}.")]
             {
-                let (fast, general) = (fold_text_with::<true>(&text), fold_text_with::<false>(&text));
+                let (fast, general) =
+                    (fold_text_with::<true, false>(&text), fold_text_with::<false, false>(&text));
                 assert_eq!(fast.out, general.out, "{c:?} in {text:?}");
                 assert_eq!(fast.slow, general.slow, "{c:?} in {text:?}");
                 assert_eq!(fast.map.runs, general.map.runs, "{c:?} in {text:?}");
@@ -736,6 +782,43 @@ mod tests {
         }
         // nearly all of them are plain letters the table covers
         assert!(tabled > 150, "{tabled}");
+    }
+
+    #[test]
+    fn folding_whole_words_agrees_with_one_run_at_a_time() {
+        // texts built from a small alphabet, so repeats, single letters,
+        // leet, joiners and odd spacing all occur next to word breaks
+        let alphabet: Vec<char> = "aab bc  AeE\tx1.4!-'ü@ ".chars().collect();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut texts: Vec<String> = vec![
+            "The parcel arrived two days later than promised but everything was intact.".into(),
+            "a b c d e idiooot Frau Müller l'idiot arsch-loch i d i o t 4 kg".into(),
+            "x aa aaa ab abb abbb a a a a  b b".into(),
+        ];
+        for _ in 0..3000 {
+            let len = (seed % 40) as usize;
+            let mut t = String::new();
+            for _ in 0..len {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                t.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            texts.push(t);
+        }
+        for text in &texts {
+            let (words, runs) = (fold_text_with::<true, true>(text), fold_text_with::<true, false>(text));
+            assert_eq!(words.out, runs.out, "{text:?}");
+            assert_eq!(words.map.runs, runs.map.runs, "{text:?}");
+            assert_eq!((words.slow, words.longest), (runs.slow, runs.longest), "{text:?}");
+            assert_eq!((words.token_len, words.singles), (runs.token_len, runs.singles), "{text:?}");
+            assert_eq!((words.last, words.last2), (runs.last, runs.last2), "{text:?}");
+            assert_eq!(
+                (words.last_alpha, words.last2_alpha),
+                (runs.last_alpha, runs.last2_alpha),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]
