@@ -380,9 +380,10 @@ fn fold_text_with<const LATIN_TABLE: bool, const WORDS: bool>(text: &str) -> Fol
                     j += 1;
                 }
                 if j == i + 2 && WORDS {
-                    // letters and the single spaces between words in one loop:
-                    // each space does the bookkeeping of emit_ascii()'s space
-                    // path, and the map needs nothing (one byte out per byte in)
+                    // letters and what commonly separates words (a space, a comma
+                    // and a space, ...) in one loop: each separator does the
+                    // bookkeeping of the general path, and the map needs nothing
+                    // (one byte out per byte in)
                     let (mut word, mut first) = (i, true);
                     loop {
                         while j < bytes.len() && bytes[j].is_ascii_alphabetic() {
@@ -393,7 +394,13 @@ fn fold_text_with<const LATIN_TABLE: bool, const WORDS: bool>(text: &str) -> Fol
                             }
                             j += 1;
                         }
-                        if !(j + 1 < bytes.len() && bytes[j] == b' ' && bytes[j + 1].is_ascii_alphabetic()) {
+                        // a word ends at " " or ", " (". ", "; ", ": ", "? ") before a letter
+                        let gap = match bytes.get(j) {
+                            Some(b' ') => 1,
+                            Some(b',' | b'.' | b';' | b':' | b'?') if bytes.get(j + 1) == Some(&b' ') => 2,
+                            _ => 0,
+                        };
+                        if gap == 0 || !bytes.get(j + gap).is_some_and(u8::is_ascii_alphabetic) {
                             break;
                         }
                         let len = if first { f.token_len + (j - i) } else { j - word };
@@ -405,7 +412,7 @@ fn fold_text_with<const LATIN_TABLE: bool, const WORDS: bool>(text: &str) -> Fol
                         }
                         f.longest = f.longest.max(len);
                         first = false;
-                        j += 1;
+                        j += gap;
                         word = j;
                     }
                     let n0 = f.out.len();
@@ -788,7 +795,7 @@ mod tests {
     fn folding_whole_words_agrees_with_one_run_at_a_time() {
         // texts built from a small alphabet, so repeats, single letters,
         // leet, joiners and odd spacing all occur next to word breaks
-        let alphabet: Vec<char> = "aab bc  AeE\tx1.4!-'ü@ ".chars().collect();
+        let alphabet: Vec<char> = "aab bc  AeE\tx1.4!-'ü@ , ?;".chars().collect();
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
         let mut texts: Vec<String> = vec![
             "The parcel arrived two days later than promised but everything was intact.".into(),
