@@ -795,15 +795,19 @@ mod tests {
     fn folding_whole_words_agrees_with_one_run_at_a_time() {
         // texts built from a small alphabet, so repeats, single letters,
         // leet, joiners and odd spacing all occur next to word breaks
-        let alphabet: Vec<char> = "aab bc  AeE\tx1.4!-'ü@ , ?;:".chars().collect();
+        let alphabet: Vec<char> = "aab bc  AeE\tx1.4!-'ü@ , ?;:éÉßłuüu×".chars().collect();
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
         let mut texts: Vec<String> = vec![
             "The parcel arrived two days later than promised but everything was intact.".into(),
             "a b c d e idiooot Frau Müller l'idiot arsch-loch i d i o t 4 kg".into(),
             "x aa aaa ab abb abbb a a a a  b b".into(),
         ];
-        for _ in 0..3000 {
-            let len = (seed % 40) as usize;
+        // and from a few letters that fold alike, so accented letters meet
+        // repeats of their own letter next to the word loop
+        let alike: Vec<char> = "uüUÜu eéE, ".chars().collect();
+        for k in 0..30_000 {
+            let (alphabet, max) = if k % 3 == 0 { (&alphabet, 40) } else { (&alike, 12) };
+            let len = (seed % max) as usize;
             let mut t = String::new();
             for _ in 0..len {
                 seed ^= seed << 13;
