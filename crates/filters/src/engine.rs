@@ -574,7 +574,7 @@ impl Engine {
         let rule_on =
             |r: &CompiledRule| lang_on(r.lang) && cat_on(r.category) && !(r.strict && lang_mask == u16::MAX);
 
-        let mut cands: Vec<Cand> = Vec::new();
+        let mut cands: Vec<Cand> = Vec::with_capacity(64);
         // where a gate literal of the original-text set begins (see `Gate`),
         // and whether the whole text was looked at for them
         let mut gate_starts: Vec<usize> = Vec::new();
@@ -883,12 +883,23 @@ impl Engine {
                     start_utf16: utf16.get(s),
                     end_utf16: utf16.get(e),
                     text: matched.to_string(),
-                    explanation: format!("{} (matched \"{}\")", rule.description, matched),
+                    explanation: explain(&rule.description, matched),
                 }
             })
             .collect();
         ScanResult { publishable: hits.is_empty(), hits }
     }
+}
+
+/// "<description> (matched "<text>")", built without the formatting machinery
+/// (one per hit, and most reviews have some).
+fn explain(description: &str, matched: &str) -> String {
+    let mut e = String::with_capacity(description.len() + matched.len() + 12);
+    e.push_str(description);
+    e.push_str(" (matched \"");
+    e.push_str(matched);
+    e.push_str("\")");
+    e
 }
 
 /// Rewrites Perl classes to their ASCII forms (`\b` -> `(?-u:\b)`, `\w` ->

@@ -175,7 +175,7 @@ impl Folder {
     fn new(cap: usize) -> Self {
         Folder {
             out: String::with_capacity(cap),
-            map: OffsetMap::default(),
+            map: OffsetMap { runs: Vec::with_capacity(16) },
             last: ' ',
             last2: ' ',
             last_alpha: false,
