@@ -91,6 +91,18 @@ export async function screenshot(_browser, name) {
   await captureScreen(path.join(dir, `${name}.png`));
 }
 
+/**
+ * The visible text of every element matching `selector`, read in the page in
+ * one go: a background sync may redraw a list between finding its elements
+ * and reading them, which fails a per-element read with a stale element.
+ */
+export async function texts(browser, selector) {
+  return browser.execute(
+    (sel) => [...document.querySelectorAll(sel)].map((n) => n.innerText.trim()),
+    selector,
+  );
+}
+
 /** Runs `step`; on failure saves a screenshot and the page text next to the other output. */
 export async function explained(browser, name, step) {
   try {

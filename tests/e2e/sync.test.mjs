@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Key } from 'webdriverio';
-import { explained, screenshot, startApp } from './harness.mjs';
+import { explained, screenshot, startApp, texts } from './harness.mjs';
 
 let app;
 let browser;
@@ -117,7 +117,7 @@ test("the reviewer's evidence files arrive with the sync and show from the local
       timeout: 10000,
       timeoutMsg: 'the cached image did not decode',
     });
-    const names = await browser.$$('[data-testid="attachment-name"]').map((n) => n.getText());
+    const names = await texts(browser, '[data-testid="attachment-name"]');
     assert.ok(names.some((n) => /\.png$/.test(n)), names.join(', '));
     await screenshot(browser, 'review-evidence');
     await browser.$('[data-testid="tab-pending"]').click();

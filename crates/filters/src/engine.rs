@@ -131,6 +131,14 @@ fn gate_of(hir: &Hir) -> Gate {
     let mut terms = Vec::new();
     for lit in &lits {
         let Ok(raw) = std::str::from_utf8(lit.as_bytes()) else { return Gate::Always };
+        // normalisation of digits, leet signs and joiners depends on what
+        // stands next to them, so a literal holding them (or cut right after
+        // a joiner) might read differently in a text: no gate then
+        if raw.contains(|c: char| c.is_ascii_digit() || "!|$@".contains(c))
+            || raw.ends_with(['-', '_', '*', '\'', '\u{2019}'])
+        {
+            return Gate::Always;
+        }
         // a trailing space is kept: "dr " and not every "drive"
         let term = normalize(raw).text.trim_start().to_string();
         if term.trim_end().len() < 2 {
@@ -1020,6 +1028,9 @@ mod tests {
         // an optional digit proves nothing; a one-letter literal is too common
         assert_eq!(gate(r"[A-Z]\d?[a-z]+"), Gate::Always);
         assert_eq!(gate(r"(?:M|Dr) [A-Z]"), Gate::Always);
+        // literals that normalise by context
+        assert_eq!(gate(r"\b(?:Dr|Mr4) [A-Z]"), Gate::Always);
+        assert_eq!(gate(r"\bl'[a-z]{2}"), Gate::Always);
     }
 
     #[test]
