@@ -270,7 +270,7 @@ impl Client {
     /// dropped connection, a cut body, a 5xx from a restarting server) is asked
     /// again a few times, briefly: a sync then fails only when the server stays
     /// unreachable, rather than restarting its chain of requests for every blip.
-    async fn get_bytes(&self, path: &str) -> Result<bytes::Bytes, SyncError> {
+    async fn get_bytes(&self, path: &str) -> Result<impl AsRef<[u8]>, SyncError> {
         let mut backoff = backoff::Backoff::new(GET_RETRY_BASE, GET_RETRY_BASE * 8);
         loop {
             let got = match self.send::<()>(reqwest::Method::GET, path, None).await {
@@ -290,7 +290,8 @@ impl Client {
 
     async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, SyncError> {
         let body = self.get_bytes(path).await?;
-        serde_json::from_slice(&body).map_err(|e| SyncError::Protocol(format!("the answer to a GET: {e}")))
+        serde_json::from_slice(body.as_ref())
+            .map_err(|e| SyncError::Protocol(format!("the answer to a GET: {e}")))
     }
 
     async fn post_json<B: serde::Serialize, T: serde::de::DeserializeOwned>(
@@ -552,10 +553,10 @@ impl Client {
                 }
                 Err(e) => return Err(e),
             };
-            if evidence::sha256_hex(&bytes) != sha256 {
+            if evidence::sha256_hex(bytes.as_ref()) != sha256 {
                 return Err(SyncError::Protocol(format!("evidence {sha256} arrived damaged")));
             }
-            cache.put(&bytes)?;
+            cache.put(bytes.as_ref())?;
             fetched += 1;
         }
         Ok(fetched)

@@ -6,6 +6,7 @@ use trustdesk_api::Role;
 use trustdesk_central::auth;
 
 mod support;
+use support::proxy::Proxy;
 use support::{server, Server};
 use trustdesk_domain::decision::Grounds;
 use trustdesk_domain::{RejectionReason, ReviewAction, ReviewStatus};
@@ -228,4 +229,30 @@ async fn an_interrupted_evidence_fetch_is_completed_by_the_next_sync() {
     let (_, pulled) = client.sync(&store).await.unwrap();
     assert_eq!(pulled.items, 0, "the feed has nothing new");
     assert_eq!(cached(&named), named.len(), "every file is cached after the next sync");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_get_lost_to_the_network_is_asked_again_and_a_refused_one_is_not() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let srv = server(10).await;
+    let token = auth::add_user(&srv.db, "Anna", Role::Moderator).await.unwrap();
+    let proxy = Proxy::start(srv.addr, 1).await;
+    let client = Client::new(&proxy.base, &token).unwrap();
+    let requests = || proxy.stats().requests.load(SeqCst);
+
+    // Two lost answers: the third try gets through, within the one call.
+    proxy.drop_next(2);
+    assert_eq!(client.me().await.unwrap().name, "Anna");
+    assert_eq!((requests(), proxy.stats().drop.load(SeqCst)), (3, 2));
+
+    // Lost three times: the call fails as offline after exactly three tries.
+    proxy.drop_next(3);
+    let err = client.me().await.unwrap_err();
+    assert!(matches!(err, SyncError::Offline(_)), "{err}");
+    assert_eq!(requests(), 6);
+
+    // An answer that refuses (a bad token) is final: asked once.
+    let stranger = Client::new(&proxy.base, "not-a-token").unwrap();
+    assert!(matches!(stranger.me().await, Err(SyncError::Unauthorized)));
+    assert_eq!(requests(), 7);
 }

@@ -5,7 +5,7 @@
 //! a test can kill the server or the client right then.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -111,6 +111,8 @@ struct Shared {
     upstream: SocketAddr,
     seed: u64,
     faulty: AtomicBool,
+    /// Requests still to drop before any other fault is picked.
+    drop_next: AtomicU32,
     /// Request-line prefix and how many such requests to let by first.
     trip: Mutex<Option<(&'static [u8], u32)>>,
     tripped: Mutex<Option<UnboundedSender<()>>>,
@@ -139,6 +141,7 @@ impl Proxy {
             upstream,
             seed,
             faulty: AtomicBool::new(false),
+            drop_next: AtomicU32::new(0),
             trip: Mutex::new(None),
             tripped: Mutex::new(None),
             stats: Stats::default(),
@@ -155,6 +158,12 @@ impl Proxy {
 
     pub fn set_faulty(&self, on: bool) {
         self.shared.faulty.store(on, Ordering::SeqCst);
+    }
+
+    /// Drops the next `n` requests (closes their connections unanswered),
+    /// whether or not the proxy is faulty.
+    pub fn drop_next(&self, n: u32) {
+        self.shared.drop_next.store(n, Ordering::SeqCst);
     }
 
     /// Where the tripwire reports (see [`Proxy::arm_trip`]).
@@ -242,7 +251,15 @@ async fn forward_requests(
         let chunk = &buf[..n];
         // Request heads arrive in one write; bodies never start with a method.
         if chunk.starts_with(b"GET ") || chunk.starts_with(b"POST ") {
-            let fault = if shared.faulty.load(Ordering::SeqCst) { Fault::pick(rng) } else { Fault::Pass };
+            let dropping =
+                shared.drop_next.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+            let fault = if dropping.is_ok() {
+                Fault::Drop
+            } else if shared.faulty.load(Ordering::SeqCst) {
+                Fault::pick(rng)
+            } else {
+                Fault::Pass
+            };
             let counter = match fault {
                 Fault::Pass => &shared.stats.pass,
                 Fault::Delay(_) => &shared.stats.delay,
