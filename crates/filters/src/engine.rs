@@ -9,7 +9,7 @@ use regex_automata::{meta, Input, PatternSet};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
-use crate::names::{find_names, NameCache, NameConfig, NameQuery};
+use crate::names::{find_names, floor, NameCache, NameConfig, NameQuery};
 use crate::normalize::{normalize, normalize_term, Normalized};
 use crate::packs::{PackError, RulePacks, Target};
 use crate::{categories_for, Category, Hit, LoadError, ScanInput, ScanResult, Validator, LANGUAGES};
@@ -103,6 +103,25 @@ enum Gate {
     /// by the lexicon automaton; `bool`: the pattern starts at a word boundary.
     Prefixes(Vec<String>, bool),
     Always,
+}
+
+/// What a lexicon-automaton term is to the original-text set's gate (ordered:
+/// a term that is both counts as the laxer kind).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum GateTerm {
+    No,
+    /// A literal its patterns begin with after a `\b`.
+    Bounded,
+    /// A literal its patterns begin with, anywhere.
+    Anywhere,
+}
+
+/// One pattern set as it is collected at compile time.
+#[derive(Default)]
+struct GroupParts {
+    pats: Vec<String>,
+    rules: Vec<PatternRule>,
+    gate: GroupGate,
 }
 
 /// The conditions of a set's patterns, any of which makes the set run.
@@ -243,9 +262,8 @@ pub struct Engine {
     lexicon_terms: Vec<String>,
     /// Lexicon terms before the gate literals appended to the automaton.
     real_terms: usize,
-    /// Per automaton term: 0, or a gate literal of the original-text set
-    /// (1 = only at a word boundary in the original, 2 = anywhere).
-    gate_terms: Vec<u8>,
+    /// Per automaton term: whether it is a gate literal of the original-text set.
+    gate_terms: Vec<GateTerm>,
     entries: Vec<Vec<(u32, Mode)>>,
     groups: Vec<PatternGroup>,
     exceptions: HashMap<Category, HashSet<String>>,
@@ -305,16 +323,14 @@ impl Engine {
         let mut lex_terms: Vec<String> = Vec::new();
         let mut entries: Vec<Vec<(u32, Mode)>> = Vec::new();
         // (language slot, target, anchored at gate literals) -> patterns
-        type Groups = HashMap<(u8, Target, bool), (Vec<String>, Vec<PatternRule>)>;
-        let mut pattern_groups = Groups::new();
+        let mut pattern_groups: HashMap<(u8, Target, bool), GroupParts> = HashMap::new();
         let mut exceptions: HashMap<Category, HashSet<String>> = HashMap::new();
         let mut suppressors = Vec::new();
         let mut cue_terms = Vec::new();
         let mut cue_meta = Vec::new();
         let mut names = NameConfig::default();
         let mut name_rules = Vec::new();
-        let mut orig_gate = GroupGate::default();
-        let mut gate_lits: Vec<(String, bool)> = Vec::new();
+        let mut gate_lits: Vec<(String, GateTerm)> = Vec::new();
 
         for p in &packs.packs {
             let lang = lang_slot(&p.language);
@@ -405,23 +421,25 @@ impl Engine {
                 // original-text patterns of all languages share one set (one pass
                 // per review); the per-rule language check happens after matching
                 let slot = if r.target == Target::Original { ANY_LANG } else { lang };
-                let mut at_gates = false;
-                if r.target == Target::Original {
-                    match gate_of(&hir) {
-                        Gate::DigitOrAt => orig_gate.digit_or_at = true,
-                        Gate::WordRun(n) => {
-                            orig_gate.word_run = Some(orig_gate.word_run.map_or(n, |m| m.min(n)))
-                        }
-                        Gate::Prefixes(terms, bounded) => {
-                            at_gates = true;
-                            gate_lits.extend(terms.into_iter().map(|t| (t, bounded)));
-                        }
-                        Gate::Always => orig_gate.always = true,
-                    }
-                }
+                // an original-text pattern that begins with known literals goes
+                // to the set run anchored at them; the others note their gate
+                let gate = (r.target == Target::Original).then(|| gate_of(&hir));
+                let at_gates = matches!(gate, Some(Gate::Prefixes(..)));
                 let group = pattern_groups.entry((slot, r.target, at_gates)).or_default();
-                group.0.push(pat.clone());
-                group.1.push(PatternRule {
+                match gate {
+                    Some(Gate::DigitOrAt) => group.gate.digit_or_at = true,
+                    Some(Gate::WordRun(n)) => {
+                        group.gate.word_run = Some(group.gate.word_run.map_or(n, |m| m.min(n)))
+                    }
+                    Some(Gate::Prefixes(terms, bounded)) => {
+                        let kind = if bounded { GateTerm::Bounded } else { GateTerm::Anywhere };
+                        gate_lits.extend(terms.into_iter().map(|t| (t, kind)));
+                    }
+                    Some(Gate::Always) => group.gate.always = true,
+                    None => {}
+                }
+                group.pats.push(pat.clone());
+                group.rules.push(PatternRule {
                     rule: idx,
                     pattern: pat.clone(),
                     re: std::sync::OnceLock::new(),
@@ -433,21 +451,19 @@ impl Engine {
 
         // the gate literals ride along in the lexicon automaton (no pass of their own)
         let real_terms = lex_terms.len();
-        let mut gate_terms = vec![0u8; lex_terms.len()];
-        for (t, bounded) in gate_lits {
+        let mut gate_terms = vec![GateTerm::No; lex_terms.len()];
+        for (t, kind) in gate_lits {
             let slot = *lex_index.entry(t.clone()).or_insert_with(|| {
                 lex_terms.push(t);
                 entries.push(Vec::new());
-                gate_terms.push(0);
+                gate_terms.push(GateTerm::No);
                 entries.len() - 1
             });
-            let kind = if bounded { 1 } else { 2 };
             gate_terms[slot] = gate_terms[slot].max(kind);
         }
-        let mut orig_gate = Some(orig_gate);
 
         let mut groups = Vec::new();
-        for ((lang, target, at_gates), (pats, prules)) in pattern_groups {
+        for ((lang, target, at_gates), GroupParts { pats, rules: prules, gate }) in pattern_groups {
             let built = meta::Builder::new()
                 .configure(
                     meta::Config::new()
@@ -459,7 +475,7 @@ impl Engine {
                 .build_many(&pats);
             match built {
                 Ok(set) => {
-                    let gate = if target == Target::Original && !at_gates { orig_gate.take() } else { None };
+                    let gate = (target == Target::Original && !at_gates).then_some(gate);
                     groups.push(PatternGroup { lang, target, set, rules: prules, gate, at_gates })
                 }
                 Err(e) => errors.push(PackError {
@@ -592,11 +608,13 @@ impl Engine {
             'outer: for m in ac.find_overlapping_iter(text) {
                 let slot = m.pattern().as_usize();
                 let kind = self.gate_terms[slot];
-                if kind > 0 {
+                if kind != GateTerm::No {
                     let (o, _) = norm.to_original(original, m.start(), m.end());
-                    // kind 1: the pattern's `\b` must hold before the literal
+                    // the pattern's `\b` must hold before the literal
                     let before = original.as_bytes()[..o].last();
-                    if kind == 2 || !before.is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_') {
+                    if kind == GateTerm::Anywhere
+                        || !before.is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_')
+                    {
                         gate_starts.push(o);
                     }
                 }
@@ -796,7 +814,7 @@ impl Engine {
                 }
             }
             for (a, b) in merged {
-                let a = (0..=a).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+                let a = floor(text, a);
                 for m in ac.find_overlapping_iter(&text[a..b]) {
                     let (l, c) = self.cue_meta[m.pattern().as_usize()];
                     let (ms, me) = (a + m.start(), a + m.end());
@@ -1043,7 +1061,7 @@ mod tests {
         let named = engine.groups.iter().find(|g| g.at_gates).unwrap();
         assert!(named.rules.len() >= 14, "{}", named.rules.len());
         assert_eq!(gate.word_run, Some(16), "the codice fiscale");
-        assert!(engine.gate_terms.iter().filter(|&&k| k > 0).count() > 50);
+        assert!(engine.gate_terms.iter().filter(|&&k| k != GateTerm::No).count() > 50);
         assert_eq!(engine.lexicon_terms().len(), engine.real_terms);
     }
 

@@ -39,7 +39,7 @@ fn prev_token(s: &str, i: usize) -> &str {
 }
 
 /// Clamp a byte index down to a char boundary.
-fn floor(s: &str, mut i: usize) -> usize {
+pub(crate) fn floor(s: &str, mut i: usize) -> usize {
     while !s.is_char_boundary(i) {
         i -= 1;
     }

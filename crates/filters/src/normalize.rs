@@ -202,24 +202,35 @@ impl Folder {
             if self.last == ' ' {
                 return;
             }
-            if self.token_len > 0 {
-                if self.token_len == 1 && self.last.is_alphabetic() {
-                    self.singles += 1;
-                    if self.singles >= 3 {
-                        self.slow = true;
-                    }
-                } else {
-                    self.singles = 0;
-                }
-                self.longest = self.longest.max(self.token_len);
-                self.token_len = 0;
-            }
+            self.end_token();
             self.push_ascii(b' ', false, at);
             return;
         }
         // only the joiner test needs the next character
         let joiner = matches!(b, b'-' | b'_' | b'*' | b'\'');
         self.emit(char::from(b), at, joiner && next_alpha());
+    }
+
+    /// A word (of `token_len` characters) ends at a space or punctuation.
+    #[inline]
+    fn end_token(&mut self) {
+        if self.token_len > 0 {
+            self.count_word(self.token_len, self.last.is_alphabetic());
+            self.token_len = 0;
+        }
+    }
+
+    /// Notes a finished word of `len` characters: chains of single letters
+    /// ("i d i o t") send the text down the slow path.
+    #[inline]
+    fn count_word(&mut self, len: usize, ends_in_letter: bool) {
+        if len == 1 && ends_in_letter {
+            self.singles += 1;
+            self.slow |= self.singles >= 3;
+        } else {
+            self.singles = 0;
+        }
+        self.longest = self.longest.max(len);
     }
 
     /// State update after a run of letters was written (one map entry, at
@@ -283,18 +294,7 @@ impl Folder {
             if leet(c).is_some() && self.last.is_alphabetic() && !matches!(c, '!' | '|') {
                 self.slow = true; // "id@t"
             }
-            if self.token_len > 0 {
-                if self.token_len == 1 && self.last.is_alphabetic() {
-                    self.singles += 1;
-                    if self.singles >= 3 {
-                        self.slow = true; // "i d i o t"
-                    }
-                } else {
-                    self.singles = 0;
-                }
-                self.longest = self.longest.max(self.token_len);
-                self.token_len = 0;
-            }
+            self.end_token();
         }
         self.push(c, at);
     }
@@ -403,14 +403,7 @@ fn fold_text_with<const LATIN_TABLE: bool, const WORDS: bool>(text: &str) -> Fol
                         if gap == 0 || !bytes.get(j + gap).is_some_and(u8::is_ascii_alphabetic) {
                             break;
                         }
-                        let len = if first { f.token_len + (j - i) } else { j - word };
-                        if len == 1 {
-                            f.singles += 1;
-                            f.slow |= f.singles >= 3;
-                        } else {
-                            f.singles = 0;
-                        }
-                        f.longest = f.longest.max(len);
+                        f.count_word(if first { f.token_len + (j - i) } else { j - word }, true);
                         first = false;
                         j += gap;
                         word = j;
@@ -418,16 +411,14 @@ fn fold_text_with<const LATIN_TABLE: bool, const WORDS: bool>(text: &str) -> Fol
                     let n0 = f.out.len();
                     f.out.push_str(&text[i + 2..j]);
                     f.out[n0..].make_ascii_lowercase();
-                    if first {
-                        f.after_ascii_run(&bytes[i..j]);
-                    } else {
-                        f.token_len = j - word;
-                        let (a, b) = (bytes[j - 2], bytes[j - 1]);
-                        f.last2 = char::from(a.to_ascii_lowercase());
-                        f.last2_alpha = a.is_ascii_alphabetic();
-                        f.last = char::from(b.to_ascii_lowercase());
-                        f.last_alpha = true;
-                    }
+                    // the state after the last word (its last two bytes, of which
+                    // the first may be a separator)
+                    f.token_len = if first { f.token_len + (j - i) } else { j - word };
+                    let (a, b) = (bytes[j - 2], bytes[j - 1]);
+                    f.last2 = char::from(a.to_ascii_lowercase());
+                    f.last2_alpha = a.is_ascii_alphabetic();
+                    f.last = char::from(b.to_ascii_lowercase());
+                    f.last_alpha = true;
                     i = j;
                     continue;
                 }
