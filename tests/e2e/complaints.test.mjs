@@ -59,6 +59,15 @@ test('a rejection marked illegal shows its legal ground before confirming and is
       timeout: 30000,
       timeoutMsg: 'no reviews arrived from the server',
     });
+    // Keys go to the selected review: wait until the first sync has finished
+    // and a review is selected, or the first `r` may land while the list is
+    // still being redrawn and open nothing.
+    await browser.waitUntil(
+      async () =>
+        /^Synced/.test(await browser.$('[data-testid="sync-status"]').getText()) &&
+        (await browser.execute(() => !!document.querySelector('[role="option"][aria-selected="true"]'))),
+      { timeout: 30000, timeoutMsg: 'the first sync did not finish with a review selected' },
+    );
     // Find a review whose shop allows a reason that can be illegal (an ARM shop).
     const box = browser.$('[data-testid="mark-illegal"]');
     let found = false;
