@@ -1,11 +1,14 @@
 //! Compiled engine: one Aho-Corasick automaton for every lexicon entry, one
-//! RegexSet per (language, target) for patterns, validators as code.
+//! RegexSet per (language, target) for patterns, validators as code. A review
+//! of one known language takes a single lazy-DFA pass over its normalised text
+//! instead of the first two (see `Combined`).
 
 use std::collections::{HashMap, HashSet};
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::{Regex, RegexBuilder};
-use regex_automata::{meta, Input, PatternSet};
+use regex_automata::util::pool::Pool;
+use regex_automata::{hybrid, meta, Input, PatternSet};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
@@ -246,6 +249,66 @@ fn has_digit_or_at(text: &str) -> bool {
     text.as_bytes().chunks(64).any(|c| c.iter().fold(false, |a, &b| a | b.is_ascii_digit() | (b == b'@')))
 }
 
+/// One language's lexicon terms and normalised-text patterns in one lazy DFA,
+/// so that a review of a known language is read once instead of twice.
+struct Combined {
+    dfa: hybrid::dfa::DFA,
+    caches: Pool<hybrid::dfa::Cache, Box<dyn Fn() -> hybrid::dfa::Cache + Send + Sync>>,
+    /// Per DFA pattern below `terms.len()`: the lexicon slot it stands for.
+    terms: Vec<u32>,
+    /// Index in `groups` of the language's normalised-text set (its patterns
+    /// follow the terms, in order).
+    group: Option<usize>,
+}
+
+impl std::fmt::Debug for Combined {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Combined").field("terms", &self.terms.len()).field("group", &self.group).finish()
+    }
+}
+
+/// Builds language `lang`'s single-pass automaton: the lexicon terms its rules
+/// (and the common packs' rules and the gate literals) use, then the patterns
+/// of its normalised-text set. `None` if it cannot be built; the scan then
+/// takes the two passes.
+fn combine(
+    lang: u8,
+    lex_terms: &[String],
+    entries: &[Vec<(u32, Mode)>],
+    rules: &[CompiledRule],
+    gate_terms: &[GateTerm],
+    groups: &[PatternGroup],
+) -> Option<Combined> {
+    let terms: Vec<u32> = (0..lex_terms.len())
+        .filter(|&t| {
+            gate_terms[t] != GateTerm::No
+                || entries[t]
+                    .iter()
+                    .any(|&(r, _)| matches!(rules[r as usize].lang, l if l == lang || l == COMMON))
+        })
+        .map(|t| t as u32)
+        .collect();
+    let group = groups.iter().position(|g| g.lang == lang && g.target == Target::Normalized);
+    let mut pats: Vec<String> = terms.iter().map(|&t| regex_syntax::escape(&lex_terms[t as usize])).collect();
+    if let Some(g) = group {
+        pats.extend(groups[g].rules.iter().map(|r| r.pattern.clone()));
+    }
+    let dfa = hybrid::dfa::DFA::builder()
+        .configure(
+            hybrid::dfa::DFA::config()
+                .match_kind(regex_automata::MatchKind::All)
+                .cache_capacity(1 << 24)
+                .minimum_cache_clear_count(None),
+        )
+        .thompson(regex_automata::nfa::thompson::Config::new().nfa_size_limit(Some(1 << 24)))
+        .build_many(&pats)
+        .ok()?;
+    let make = dfa.clone();
+    let caches: Pool<_, Box<dyn Fn() -> hybrid::dfa::Cache + Send + Sync>> =
+        Pool::new(Box::new(move || make.create_cache()));
+    Some(Combined { dfa, caches, terms, group })
+}
+
 /// Normalised-text regexes that veto hits of one category.
 #[derive(Debug)]
 struct Suppressor {
@@ -266,6 +329,8 @@ pub struct Engine {
     gate_terms: Vec<GateTerm>,
     entries: Vec<Vec<(u32, Mode)>>,
     groups: Vec<PatternGroup>,
+    /// Per language: its single-pass automaton (see `Combined`).
+    combined: Vec<Option<Combined>>,
     exceptions: HashMap<Category, HashSet<String>>,
     suppressors: Vec<Suppressor>,
     cues: Option<AhoCorasick>,
@@ -503,6 +568,9 @@ impl Engine {
                 }
             }
         };
+        let combined = (0..LANGUAGES.len() as u8)
+            .map(|l| combine(l, &lex_terms, &entries, &rules, &gate_terms, &groups))
+            .collect();
         let cues = if cue_terms.is_empty() {
             None
         } else {
@@ -526,6 +594,7 @@ impl Engine {
             gate_terms,
             entries,
             groups,
+            combined,
             exceptions,
             suppressors,
             cues,
@@ -604,12 +673,13 @@ impl Engine {
         let mut gate_starts: Vec<usize> = Vec::new();
         let mut gates_complete = true;
 
-        if let Some(ac) = &self.lexicon {
-            'outer: for m in ac.find_overlapping_iter(text) {
-                let slot = m.pattern().as_usize();
+        // one lexicon match: a candidate for the rules it is in, and a place the
+        // original-text set may be tried; false once enough candidates are in
+        let on_term =
+            |slot: usize, s: usize, e: usize, cands: &mut Vec<Cand>, gate_starts: &mut Vec<usize>| {
                 let kind = self.gate_terms[slot];
                 if kind != GateTerm::No {
-                    let (o, _) = norm.to_original(original, m.start(), m.end());
+                    let (o, _) = norm.to_original(original, s, e);
                     // the pattern's `\b` must hold before the literal
                     let before = original.as_bytes()[..o].last();
                     if kind == GateTerm::Anywhere
@@ -623,7 +693,6 @@ impl Engine {
                     if !rule_on(rule) {
                         continue;
                     }
-                    let (s, e) = (m.start(), m.end());
                     let left_ok = !word_char_before(text, s) || norm.is_soft_boundary(s);
                     let right_ok = !word_char_at(text, e) || norm.is_soft_boundary(e);
                     let ok = match mode {
@@ -650,15 +719,61 @@ impl Engine {
                         active: true,
                     });
                     if cands.len() >= MAX_HITS * 4 {
+                        return false;
+                    }
+                }
+                true
+            };
+
+        // a review of one known language: its lexicon terms and normalised-text
+        // set in one pass; the set's result is kept for the group loop below
+        let mut premade: Option<(Option<usize>, PatternSet)> = None;
+        let single = (lang_mask != u16::MAX && !self.exhaustive)
+            .then(|| self.combined.get(lang_mask.trailing_zeros() as usize)?.as_ref())
+            .flatten();
+        if let Some(c) = single {
+            let mut set = PatternSet::new(c.group.map_or(0, |g| self.groups[g].set.pattern_len()));
+            let mut cache = c.caches.get();
+            let mut state = hybrid::dfa::OverlappingState::start();
+            let input = Input::new(text);
+            let n = c.terms.len();
+            loop {
+                if c.dfa.try_search_overlapping_fwd(&mut cache, &input, &mut state).is_err() {
+                    // not expected (the DFA never gives up and has no quit
+                    // bytes); should it happen, the two passes below start over
+                    cands.clear();
+                    gate_starts.clear();
+                    gates_complete = true;
+                    break;
+                }
+                let Some(m) = state.get_match() else {
+                    premade = Some((c.group, set));
+                    break;
+                };
+                let p = m.pattern().as_usize();
+                if p >= n {
+                    set.insert(regex_automata::PatternID::must(p - n));
+                } else if gates_complete {
+                    // past the cut-off only the set's patterns are still taken
+                    let (slot, e) = (c.terms[p] as usize, m.offset());
+                    let s = e - self.lexicon_terms[slot].len();
+                    gates_complete = on_term(slot, s, e, &mut cands, &mut gate_starts);
+                }
+            }
+        }
+        if premade.is_none() {
+            if let Some(ac) = &self.lexicon {
+                for m in ac.find_overlapping_iter(text) {
+                    if !on_term(m.pattern().as_usize(), m.start(), m.end(), &mut cands, &mut gate_starts) {
                         // the rest of the text was not looked at
                         gates_complete = false;
-                        break 'outer;
+                        break;
                     }
                 }
             }
         }
 
-        for g in &self.groups {
+        for (gi, g) in self.groups.iter().enumerate() {
             // structured numbers always run so that e.g. an IBAN is never
             // reported as a phone number in a shop without bank filters
             let wanted = |r: &PatternRule| {
@@ -681,7 +796,9 @@ impl Engine {
                 Target::Original => original,
             };
             let mut matched = PatternSet::new(g.set.pattern_len());
-            if g.at_gates && gates_complete && !self.exhaustive {
+            if let Some((_, set)) = premade.as_ref().filter(|(pg, _)| *pg == Some(gi)) {
+                matched = set.clone();
+            } else if g.at_gates && gates_complete && !self.exhaustive {
                 // a match begins where a literal does: the set is tried there only
                 gate_starts.sort_unstable();
                 gate_starts.dedup();
@@ -878,7 +995,8 @@ impl Engine {
         spans.sort_by(|a, b| {
             let ca = self.rules[a.2 as usize].category;
             let cb = self.rules[b.2 as usize].category;
-            (ca, a.0, std::cmp::Reverse(a.1)).cmp(&(cb, b.0, std::cmp::Reverse(b.1)))
+            // the rule decides ties, so the order the matches came in does not
+            (ca, a.0, std::cmp::Reverse(a.1), a.2).cmp(&(cb, b.0, std::cmp::Reverse(b.1), b.2))
         });
         let mut kept: Vec<(usize, usize, u32)> = Vec::new();
         for sp in spans {
@@ -1063,6 +1181,25 @@ mod tests {
         assert_eq!(gate.word_run, Some(16), "the codice fiscale");
         assert!(engine.gate_terms.iter().filter(|&&k| k != GateTerm::No).count() > 50);
         assert_eq!(engine.lexicon_terms().len(), engine.real_terms);
+    }
+
+    #[test]
+    fn every_language_has_its_single_pass_automaton() {
+        let engine = Engine::compile(&RulePacks::builtin()).unwrap();
+        for (l, c) in engine.combined.iter().enumerate() {
+            let c = c.as_ref().unwrap_or_else(|| panic!("no single-pass automaton for {}", LANGUAGES[l]));
+            let g = &engine.groups[c.group.expect("every language has normalised-text patterns")];
+            assert_eq!((g.lang as usize, g.target), (l, Target::Normalized));
+            assert_eq!(c.dfa.pattern_len(), c.terms.len() + g.rules.len());
+            // the language's own terms, the common packs' and the gate literals, not the others'
+            let terms: HashSet<&str> =
+                c.terms.iter().map(|&t| engine.lexicon_terms[t as usize].as_str()).collect();
+            assert!(terms.len() > 300 && terms.len() < engine.real_terms / 2, "{}", terms.len());
+            assert!(terms.iter().all(|t| !t.is_empty()));
+        }
+        let de: HashSet<u32> = engine.combined[1].as_ref().unwrap().terms.iter().copied().collect();
+        let slot = |w: &str| engine.lexicon_terms.iter().position(|t| t == w).unwrap() as u32;
+        assert!(de.contains(&slot("arschloch")) && !de.contains(&slot("connard")));
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The scan fast paths (pattern gates, skipped passes, reused buffers) must
+//! The scan fast paths (pattern gates, skipped passes, the single-pass
+//! automaton for reviews of one language, reused buffers) must
 //! never change a result: every corpus text, in several variants, gives the
 //! same hits as the exhaustive reference engine.
 

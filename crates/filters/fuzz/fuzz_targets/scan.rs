@@ -1,11 +1,14 @@
 //! Fuzz target: arbitrary text through `normalize` and `Engine::scan`; every
-//! reported span must be valid in the original text and consistent in UTF-16.
+//! reported span must be valid in the original text and consistent in UTF-16,
+//! and the scan's shortcuts (gates, the single-pass automaton) must give what
+//! the exhaustive reference engine gives.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use trustdesk_filters::{normalize::normalize, Engine, Industry, RulePacks, ScanInput, LANGUAGES};
 
 static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+static EXHAUSTIVE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
 
 fuzz_target!(|data: &[u8]| {
     let engine = ENGINE.get_or_init(|| Engine::compile(&RulePacks::builtin()).unwrap());
@@ -40,6 +43,8 @@ fuzz_target!(|data: &[u8]| {
         employee_names: if flags & 0x80 != 0 { vec![name] } else { vec![] },
     };
     let r = engine.scan(&input);
+    let reference = EXHAUSTIVE.get_or_init(|| Engine::compile(&RulePacks::builtin()).unwrap().into_exhaustive());
+    assert_eq!(r, reference.scan(&input));
     assert_eq!(r.publishable, r.hits.is_empty());
     for h in &r.hits {
         assert!(h.start < h.end && h.end <= text.len());
