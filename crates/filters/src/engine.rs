@@ -335,6 +335,8 @@ pub struct Engine {
     suppressors: Vec<Suppressor>,
     cues: Option<AhoCorasick>,
     cue_meta: Vec<(u8, Category)>,
+    /// Bit per category that has reported-speech cues.
+    cue_categories: u16,
     /// Longest cue term in bytes.
     cue_max_len: usize,
     names: NameConfig,
@@ -599,6 +601,7 @@ impl Engine {
             suppressors,
             cues,
             cue_max_len: cue_terms.iter().map(String::len).max().unwrap_or(0),
+            cue_categories: cue_meta.iter().fold(0u16, |m, &(_, c)| m | 1 << (c as u16)),
             cue_meta,
             names,
             name_cache: NameCache::default(),
@@ -907,7 +910,7 @@ impl Engine {
         // cue end positions per category
         let mut cue_ends: HashMap<Category, Vec<usize>> = HashMap::new();
         if let Some(ac) = &self.cues {
-            let cue_mask = self.cue_meta.iter().fold(0u16, |m, &(_, c)| m | 1 << (c as u16));
+            let cue_mask = self.cue_categories;
             // a cue counts only if it ends at most CUE_WINDOW bytes before a
             // hit, so only those stretches are searched (merged when they touch)
             let mut windows: Vec<(usize, usize)> = cands
@@ -966,6 +969,15 @@ impl Engine {
                 }
             }
             let (os, oe) = if c.normalized { norm.to_original(original, s, e) } else { (s, e) };
+            // a word of a category with reported-speech cues, standing alone
+            // in quotation marks, is mentioned ("called the staff 'idiots'"), not used
+            if c.normalized
+                && c.active
+                && self.cue_categories & (1 << (cat as u16)) != 0
+                && quoted(original, os, oe)
+            {
+                continue;
+            }
             mapped.push((c, os, oe));
         }
         // structured numbers (and labelled account/policy numbers) claim their
@@ -1033,6 +1045,23 @@ impl Engine {
             .collect();
         ScanResult { publishable: hits.is_empty(), hits }
     }
+}
+
+/// Whether `text[s..e]` stands between a pair of quotation marks (a space
+/// inside is allowed, as French guillemets take one).
+fn quoted(text: &str, s: usize, e: usize) -> bool {
+    let before = text[..s].trim_end_matches(' ').chars().next_back();
+    let after = text[e..].trim_start_matches(' ').chars().next();
+    let pair = |o: char, c: char| match o {
+        '\'' | '"' => c == o,
+        '\u{2018}' | '\u{201A}' => matches!(c, '\u{2019}' | '\u{2018}'),
+        '\u{201C}' | '\u{201E}' => matches!(c, '\u{201D}' | '\u{201C}'),
+        '\u{AB}' => c == '\u{BB}',
+        '\u{BB}' => c == '\u{AB}',
+        '\u{2039}' => c == '\u{203A}',
+        _ => false,
+    };
+    matches!((before, after), (Some(o), Some(c)) if pair(o, c))
 }
 
 /// "<description> (matched "<text>")", built without the formatting machinery

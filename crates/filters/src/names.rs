@@ -81,6 +81,7 @@ pub(crate) struct PreparedName {
 const SUFFIXES: &[&str] = &["s", "es"];
 const SUFFIXES_PL: &[&str] = &["s", "es", "a", "y", "ie", "owi", "em", "iem", "u", "e", "o"];
 const STEM_PL: &[&str] = &["y", "ie", "e", "o", "a"];
+const STEM_PL_EK: &[&str] = &["a", "owi", "iem", "em", "u", "i", "owie", "ami", "ow"];
 
 /// Prepared names by (name, Polish endings on). The same employee names come
 /// with every review of a shop, and preparing one (normalising it, building
@@ -137,6 +138,18 @@ fn prepare(name: &str, polish: bool, cfg: &NameConfig) -> PreparedName {
                 suffixes: STEM_PL,
                 needs_suffix: true,
                 common,
+            });
+        }
+        // the fleeting e of "-ek"/"-ec": Marek -> Marka, Markowi; Jacek -> Jacku.
+        // These forms are often words too ("marka" is a brand), so they need
+        // the evidence a common word needs
+        if polish && part.len() >= 4 && (part.ends_with("ek") || part.ends_with("ec")) {
+            let stem = format!("{}{}", &part[..part.len() - 2], &part[part.len() - 1..]);
+            probes.push(Probe {
+                finder: finder(&stem),
+                suffixes: STEM_PL_EK,
+                needs_suffix: true,
+                common: true,
             });
         }
     }
