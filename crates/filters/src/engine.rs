@@ -835,15 +835,20 @@ impl Engine {
                     if m.start() == m.end() {
                         continue;
                     }
+                    let (ms, mut me) = (m.start(), m.end());
                     if let Some(v) = pr.validator {
-                        if !v.is_valid(m.as_str()) {
-                            continue;
+                        // a greedy match may have taken a following word or
+                        // number group ("ES24 ... 3311 tres"): the longest
+                        // valid prefix ending before a separator counts
+                        match valid_prefix(hay, ms, me, v) {
+                            Some(e) => me = e,
+                            None => continue,
                         }
                     }
                     cands.push(Cand {
                         rule: pr.rule,
-                        start: m.start(),
-                        end: m.end(),
+                        start: ms,
+                        end: me,
                         normalized: g.target == Target::Normalized,
                         strength,
                         active,
@@ -1045,6 +1050,21 @@ impl Engine {
             .collect();
         ScanResult { publishable: hits.is_empty(), hits }
     }
+}
+
+/// The end of the longest prefix of `text[s..e]` that `v` accepts, cut only
+/// before a space or hyphen (at most eight tries: separators are few).
+fn valid_prefix(text: &str, s: usize, e: usize, v: &dyn Validator) -> Option<usize> {
+    if v.is_valid(&text[s..e]) {
+        return Some(e);
+    }
+    // a phone number is checked by its length only: any long number would
+    // have a prefix that passes
+    if v.name() == "phone" {
+        return None;
+    }
+    let cuts = text[s..e].char_indices().rev().filter(|&(_, c)| c == ' ' || c == '-');
+    cuts.take(8).map(|(i, _)| s + i).find(|&end| end > s && v.is_valid(&text[s..end]))
 }
 
 /// Whether `text[s..e]` stands between a pair of quotation marks (a space

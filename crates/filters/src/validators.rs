@@ -23,6 +23,7 @@ macro_rules! validator {
 }
 
 validator!(Iban, "iban", iban);
+validator!(PlNrb, "pl_nrb", pl_nrb);
 validator!(Luhn, "luhn", luhn_card);
 validator!(Bsn, "nl_bsn", nl_bsn);
 validator!(DeRv, "de_rvnr", de_rvnr);
@@ -33,7 +34,8 @@ validator!(PlPesel, "pl_pesel", pl_pesel);
 validator!(ItCf, "it_cf", it_cf);
 validator!(Phone, "phone", phone);
 
-static ALL: [&dyn Validator; 10] = [&Iban, &Luhn, &Bsn, &DeRv, &DeKv, &AtSv, &FrNir, &PlPesel, &ItCf, &Phone];
+static ALL: [&dyn Validator; 11] =
+    [&Iban, &PlNrb, &Luhn, &Bsn, &DeRv, &DeKv, &AtSv, &FrNir, &PlPesel, &ItCf, &Phone];
 
 /// Looks a validator up by the name used in rule packs.
 pub fn validator_by_name(name: &str) -> Option<&'static dyn Validator> {
@@ -128,6 +130,12 @@ fn iban_length(cc: &[u8]) -> Option<usize> {
 }
 
 /// IBAN: country length and mod-97 == 1 over the rearranged number.
+/// Polish account number (NRB) as written at home: the IBAN without "PL".
+pub fn pl_nrb(s: &str) -> bool {
+    let c = compact(s);
+    c.len() == 26 && c.iter().all(u8::is_ascii_digit) && iban(&format!("PL{}", String::from_utf8_lossy(&c)))
+}
+
 pub fn iban(s: &str) -> bool {
     let c = compact(s);
     if c.len() < 15 || !c[0].is_ascii_alphabetic() || !c[1].is_ascii_alphabetic() {
@@ -345,6 +353,14 @@ mod tests {
         assert!(iban("GB82 WEST 1234 5698 7654 32"));
         assert!(!iban("DE89 3704 0044 0532 0130 01"));
         assert!(!iban("DE89 3704 0044 0532 0130")); // wrong length
+    }
+
+    #[test]
+    fn polish_account_numbers_without_country_code() {
+        assert!(pl_nrb("61 1090 1014 0000 0712 1981 2874"));
+        assert!(!pl_nrb("61 1090 1014 0000 0712 1981 2875"));
+        assert!(!pl_nrb("61 1090 1014 0000 0712 1981 287")); // 25 digits
+        assert!(!pl_nrb("PL61 1090 1014 0000 0712 1981 2874")); // that is an IBAN
     }
 
     #[test]

@@ -181,3 +181,49 @@ fn unknown_language_skips_words_harmless_elsewhere() {
         vec![Category::Insult]
     );
 }
+
+#[test]
+fn mentions_self_reference_and_inflected_polish_names() {
+    let g = [Industry::General];
+    // a quoted word is mentioned, an unquoted one used; self-reference is no insult
+    for (lang, text, insult) in [
+        ("en", "Someone called the staff 'retards', which is vile.", false),
+        ("en", "Someone called the staff retards, which is vile.", true),
+        ("nl", "Iemand noemt het personeel \u{201C}mongolen\u{201D}, schaam je.", false),
+        ("fr", "Quelqu'un les traite de \u{AB} connards \u{BB} en ligne.", false),
+        ("en", "I'm such an idiot, I ordered the wrong size.", false),
+        ("en", "I'm told the manager is an idiot.", true),
+        ("de", "Ich Depp hab die falsche Größe bestellt.", false),
+        ("de", "Ich finde, der Verkäufer ist ein Depp.", true),
+        ("it", "Che scema che sono, ho sbagliato colore.", false),
+        ("it", "I commessi sono degli idioti.", true),
+        ("es", "El idiota de mi vecino recogió el paquete.", true),
+        ("es", "Tonta de mí, pedí la talla equivocada.", false),
+    ] {
+        assert_eq!(scan(lang, &g, text).categories().contains(&Category::Insult), insult, "{text}");
+    }
+    let input = |text: &str| ScanInput {
+        text: text.into(),
+        language: Some("pl".into()),
+        industries: vec![Industry::General],
+        customer_name: None,
+        employee_names: vec!["Marek Lewandowski".into()],
+    };
+    let r = engine().scan(&input("Dziękuję panu Markowi za szybką wymianę."));
+    assert_eq!(r.hits.iter().map(|h| h.text.as_str()).collect::<Vec<_>>(), ["Markowi"]);
+    // the same forms are words too: "marka" (brand) without a person in sight
+    assert!(engine().scan(&input("Ta marka jest świetna, polecam.")).publishable);
+}
+
+#[test]
+fn a_structured_number_is_cut_back_to_its_valid_prefix() {
+    let ins = [Industry::General, Industry::Insurance];
+    // the greedy pattern also takes the word after the IBAN
+    let r = scan("es", &ins, "Les he enviado mi IBAN ES24 0049 1500 0827 1008 3311 tres veces");
+    let bank: Vec<&str> =
+        r.hits.iter().filter(|h| h.category == Category::BankDetails).map(|h| h.text.as_str()).collect();
+    assert_eq!(bank, ["ES24 0049 1500 0827 1008 3311"]);
+    // a phone number is never cut back: a 16-digit tracking number is none
+    let r = scan("pl", &[Industry::General], "List ma numer nadania 0059 0073 3301 2845 i utknął.");
+    assert!(r.publishable, "{r:?}");
+}
