@@ -338,6 +338,16 @@ pub fn it_cf(s: &str) -> bool {
 
 /// Phone numbers: 8-15 digits in total, not one repeated digit.
 pub fn phone(s: &str) -> bool {
+    // "01-05-2024" is a date, not a number to call
+    let parts: Vec<&str> = s.trim().split(['-', '.', '/']).collect();
+    if let [day, month, year] = parts[..] {
+        let num = |p: &str, n: std::ops::RangeInclusive<usize>| {
+            n.contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())
+        };
+        if num(day, 1..=2) && num(month, 1..=2) && (year.len() == 2 || year.len() == 4) && num(year, 2..=4) {
+            return false;
+        }
+    }
     let d = digits(s);
     (8..=15).contains(&d.len()) && d.iter().any(|&x| x != d[d.len() - 1])
 }
@@ -353,6 +363,14 @@ mod tests {
         assert!(iban("GB82 WEST 1234 5698 7654 32"));
         assert!(!iban("DE89 3704 0044 0532 0130 01"));
         assert!(!iban("DE89 3704 0044 0532 0130")); // wrong length
+    }
+
+    #[test]
+    fn dates_are_no_phone_numbers() {
+        assert!(!phone("01-05-2024"));
+        assert!(!phone("1.5.24"));
+        assert!(phone("0171 4839201"));
+        assert!(phone("030-1234-5678"));
     }
 
     #[test]
