@@ -37,8 +37,12 @@ const syncStatus = () => browser.$('[data-testid="sync-status"]').getText();
 
 /** One decision on the selected review, by keyboard; returns its id. */
 async function decide(kind) {
+  // a background sync redraws the list; the selection is back a moment later
+  await browser.waitUntil(async () => Boolean(await selectedId()), {
+    timeout: 5000,
+    timeoutMsg: 'no review is selected',
+  });
   const id = await selectedId();
-  assert.ok(id, 'a review is selected');
   const before = await statusOf(id);
   if (kind === 'publish') {
     await browser.keys('p');
@@ -89,6 +93,11 @@ test('ten reviews cleared online with every kind of action', () =>
     await browser.waitUntil(async () => (await browser.$$('[data-testid="review-row"]')).length > 0, {
       timeout: 30000,
       timeoutMsg: 'the queue did not arrive from the server',
+    });
+    // the first sync is finished before the first key (it redraws the queue)
+    await browser.waitUntil(async () => /^Synced/.test(await syncStatus()), {
+      timeout: 30000,
+      timeoutMsg: 'the first sync did not finish',
     });
     await tab('pending');
     for (const kind of ['publish', 'reject', 'evidence', 'publish', 'reject', 'publish', 'evidence', 'publish']) {
