@@ -2,6 +2,7 @@
 // on demand (the list is virtualised, so 100,000 items never cross IPC at once),
 // the selection, and the decisions made from it.
 import { SvelteSet } from 'svelte/reactivity';
+import { indexOfId } from './anchor';
 import { api, toIpcError } from './api';
 import type { DecideRequest } from './bindings/DecideRequest';
 import type { IpcError } from './bindings/IpcError';
@@ -57,13 +58,27 @@ export class Queue {
     await Promise.all([this.ensure(0), this.refreshCounts()]);
   }
 
-  /** Reloads what is shown after the data changed underneath (e.g. new hits),
-   * keeping the filter and the selection. */
+  /** Reloads what is shown after the data changed underneath (e.g. a sync),
+   * keeping the filter and the selected review: a key pressed after the
+   * reload acts on the review the moderator was looking at, even when rows
+   * above it left the tab. A review that left the tab itself gives its row
+   * to the next one. */
   async refresh() {
+    const id = this.current?.id;
+    const at = this.selected;
     this.#generation += 1;
     this.#inflight.clear();
     this.pages = {};
-    await Promise.all([this.ensure(this.selected), this.refreshCounts()]);
+    await Promise.all([this.ensure(at), this.refreshCounts()]);
+    if (id === undefined || this.selected !== at) return; // nothing selected, or the moderator moved on
+    let found = indexOfId(this.pages, id, PAGE_SIZE);
+    if (found === undefined && at >= PAGE_SIZE) {
+      // it may have moved up onto the page before
+      await this.ensure(at - PAGE_SIZE);
+      found = indexOfId(this.pages, id, PAGE_SIZE);
+    }
+    if (this.selected !== at) return;
+    this.selected = found ?? Math.max(0, Math.min(at, this.total - 1));
   }
 
   async refreshCounts() {
