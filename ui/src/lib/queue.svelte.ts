@@ -62,23 +62,37 @@ export class Queue {
    * keeping the filter and the selected review: a key pressed after the
    * reload acts on the review the moderator was looking at, even when rows
    * above it left the tab. A review that left the tab itself gives its row
-   * to the next one. */
+   * to the next one. The old rows stay until the new ones are in, so the
+   * selected review (and an open dialog about it) never blinks out. */
   async refresh() {
     const id = this.current?.id;
     const at = this.selected;
     this.#generation += 1;
+    const generation = this.#generation;
     this.#inflight.clear();
-    this.pages = {};
-    await Promise.all([this.ensure(at), this.refreshCounts()]);
-    if (id === undefined || this.selected !== at) return; // nothing selected, or the moderator moved on
-    let found = indexOfId(this.pages, id, PAGE_SIZE);
-    if (found === undefined && at >= PAGE_SIZE) {
-      // it may have moved up onto the page before
-      await this.ensure(at - PAGE_SIZE);
-      found = indexOfId(this.pages, id, PAGE_SIZE);
+    const fetchPage = (page: number) =>
+      api.listReviews({ ...this.filter, offset: page * PAGE_SIZE, limit: PAGE_SIZE });
+    const page = Math.floor(at / PAGE_SIZE);
+    try {
+      const [result] = await Promise.all([fetchPage(page), this.refreshCounts()]);
+      if (generation !== this.#generation) return; // the filter changed meanwhile
+      const fresh: Record<number, ReviewRow[]> = { [page]: result.items };
+      let found = id === undefined ? undefined : indexOfId(fresh, id, PAGE_SIZE);
+      if (id !== undefined && found === undefined && page > 0) {
+        // it may have moved up onto the page before
+        fresh[page - 1] = (await fetchPage(page - 1)).items;
+        if (generation !== this.#generation) return;
+        found = indexOfId(fresh, id, PAGE_SIZE);
+      }
+      this.pages = fresh;
+      this.total = result.total;
+      this.error = null;
+      this.loaded = true;
+      // unless the moderator moved on during the reload
+      if (this.selected === at) this.selected = found ?? Math.max(0, Math.min(at, this.total - 1));
+    } catch (e) {
+      this.error = toIpcError(e);
     }
-    if (this.selected !== at) return;
-    this.selected = found ?? Math.max(0, Math.min(at, this.total - 1));
   }
 
   async refreshCounts() {
