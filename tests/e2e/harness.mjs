@@ -29,6 +29,26 @@ function waitForPort(port, timeoutMs) {
   });
 }
 
+/** Resolves once nothing listens on `port`: a driver killed a moment ago may still hold it. */
+function waitForPortClosed(port, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const sock = net.connect(port, '127.0.0.1');
+      sock.once('connect', () => {
+        sock.destroy();
+        if (Date.now() > deadline) reject(new Error(`port ${port} stayed open`));
+        else setTimeout(attempt, 100);
+      });
+      sock.once('error', () => {
+        sock.destroy();
+        resolve();
+      });
+    };
+    attempt();
+  });
+}
+
 export async function startApp() {
   const application = process.env.TRUSTDESK_APP;
   if (!application) throw new Error('TRUSTDESK_APP is not set; run through `cargo xtask test`');
@@ -38,6 +58,9 @@ export async function startApp() {
   const outDir = process.env.TRUSTDESK_E2E_OUT ?? '.';
   mkdirSync(outDir, { recursive: true });
   const log = openSync(path.join(outDir, 'tauri-driver.log'), 'a');
+  // the previous test's driver must be gone, or the new one cannot bind and
+  // the session would reach the dying old one
+  await waitForPortClosed(PORT, 15000);
   const driver = spawn('tauri-driver', ['--port', String(PORT)], { stdio: ['ignore', log, log], detached: true });
   await waitForPort(PORT, 15000);
   // Creating the session launches the app: the start of a cold start.
@@ -60,6 +83,7 @@ export async function startApp() {
         } catch {
           // Already gone.
         }
+        await waitForPortClosed(PORT, 15000);
       }
     },
   };
