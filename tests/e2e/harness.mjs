@@ -10,40 +10,21 @@ import { remote } from 'webdriverio';
 
 const PORT = 4444;
 
-function waitForPort(port, timeoutMs) {
+/** Resolves once `port` on loopback is open (`open`) or closed (`!open`):
+ * a driver killed a moment ago may still hold it. */
+function waitForPort(port, timeoutMs, open = true) {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const attempt = () => {
       const sock = net.connect(port, '127.0.0.1');
-      sock.once('connect', () => {
-        sock.end();
-        resolve();
-      });
-      sock.once('error', () => {
+      const settle = (isOpen) => {
         sock.destroy();
-        if (Date.now() > deadline) reject(new Error(`port ${port} did not open`));
+        if (isOpen === open) resolve();
+        else if (Date.now() > deadline) reject(new Error(`port ${port} did not ${open ? 'open' : 'close'}`));
         else setTimeout(attempt, 100);
-      });
-    };
-    attempt();
-  });
-}
-
-/** Resolves once nothing listens on `port`: a driver killed a moment ago may still hold it. */
-function waitForPortClosed(port, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const sock = net.connect(port, '127.0.0.1');
-      sock.once('connect', () => {
-        sock.destroy();
-        if (Date.now() > deadline) reject(new Error(`port ${port} stayed open`));
-        else setTimeout(attempt, 100);
-      });
-      sock.once('error', () => {
-        sock.destroy();
-        resolve();
-      });
+      };
+      sock.once('connect', () => settle(true));
+      sock.once('error', () => settle(false));
     };
     attempt();
   });
@@ -60,7 +41,7 @@ export async function startApp() {
   const log = openSync(path.join(outDir, 'tauri-driver.log'), 'a');
   // the previous test's driver must be gone, or the new one cannot bind and
   // the session would reach the dying old one
-  await waitForPortClosed(PORT, 15000);
+  await waitForPort(PORT, 15000, false);
   const driver = spawn('tauri-driver', ['--port', String(PORT)], { stdio: ['ignore', log, log], detached: true });
   await waitForPort(PORT, 15000);
   // Creating the session launches the app: the start of a cold start.
@@ -83,7 +64,7 @@ export async function startApp() {
         } catch {
           // Already gone.
         }
-        await waitForPortClosed(PORT, 15000);
+        await waitForPort(PORT, 15000, false);
       }
     },
   };
